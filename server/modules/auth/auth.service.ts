@@ -1,0 +1,181 @@
+import type { Database } from '../../lib/database.ts';
+import { AppError, badRequest, conflict } from '../../lib/errors.ts';
+import { type Logger, maskEmail } from '../../lib/logger.ts';
+import type { KeyValueStore } from '../../kv/store.ts';
+import type { Session, SessionStore } from '../sessions/session.store.ts';
+import type { User } from '../users/user.model.ts';
+import type { UserRepository } from '../users/user.repository.ts';
+import { AuthErrors } from './auth.errors.ts';
+import {
+  hashPassword,
+  passwordProblem,
+  verifyAgainstDummy,
+  verifyPassword,
+} from './password.ts';
+import type { AccessTokens } from './tokens.ts';
+
+export interface ClientInfo {
+  readonly ip: string;
+  readonly userAgent: string;
+}
+
+export interface IssuedTokens {
+  readonly user: User;
+  readonly session: Session;
+  readonly accessToken: string;
+  readonly refreshToken: string;
+  readonly expiresIn: number;
+}
+
+export interface LoginLimits {
+  /** Failed logins allowed per account within the window before it is throttled. */
+  readonly maxFailures: number;
+  readonly windowSeconds: number;
+}
+
+export interface AuthServiceDeps {
+  readonly db: Database;
+  readonly users: UserRepository;
+  readonly sessions: SessionStore;
+  readonly tokens: AccessTokens;
+  readonly kv: KeyValueStore;
+  readonly logger: Logger;
+  readonly loginLimits?: LoginLimits;
+}
+
+const invalidCredentials = () =>
+  new AppError(401, AuthErrors.invalidCredentials, 'Email, username or password is incorrect');
+
+/** Registration, login, refresh, logout and password change for local accounts. */
+export class AuthService {
+  private readonly limits: LoginLimits;
+
+  constructor(private readonly deps: AuthServiceDeps) {
+    this.limits = deps.loginLimits ?? { maxFailures: 10, windowSeconds: 15 * 60 };
+  }
+
+  async register(input: {
+    email: string;
+    username: string;
+    password: string;
+    displayName?: string;
+  }): Promise<User> {
+    const problem = passwordProblem(input.password, input);
+    if (problem) {
+      throw new AppError(400, AuthErrors.weakPassword, `Password ${problem}`, { password: problem });
+    }
+    const passwordHash = await hashPassword(input.password);
+    const user = await this.deps.db.withTransaction(async (trx) => {
+      if (await this.deps.users.getByEmail(input.email, trx)) {
+        throw conflict('An account with that email already exists', { email: AuthErrors.emailTaken });
+      }
+      if (await this.deps.users.getByUsername(input.username, trx)) {
+        throw conflict('That username is taken', { username: AuthErrors.usernameTaken });
+      }
+      return this.deps.users.createUser(
+        { ...input, passwordHash, roles: ['user'] },
+        trx,
+      );
+    });
+    this.deps.logger.info({ event: 'auth.register', userId: user.id }, 'account registered');
+    return user;
+  }
+
+  /** Email or username plus password. Unknown users cost one argon2 verification too. */
+  async login(identifier: string, password: string, client: ClientInfo): Promise<IssuedTokens> {
+    const throttleKey = `login-fail:${identifier.normalize('NFKC').toLowerCase()}`;
+    const failures = Number((await this.deps.kv.get(throttleKey)) ?? 0);
+    if (failures >= this.limits.maxFailures) {
+      this.deps.logger.warn({ event: 'auth.lockout', ip: client.ip }, 'login throttled');
+      throw new AppError(429, AuthErrors.tooManyAttempts, 'Too many failed attempts; try again later');
+    }
+    const user = identifier.includes('@')
+      ? await this.deps.users.getByEmail(identifier)
+      : await this.deps.users.getByUsername(identifier);
+    const valid = user
+      ? await verifyPassword(password, user.passwordHash)
+      : await verifyAgainstDummy(password);
+    if (!user || !valid) {
+      await this.deps.kv.increment(throttleKey, this.limits.windowSeconds);
+      this.deps.logger.warn(
+        { event: 'auth.login.failed', ip: client.ip, userId: user?.id },
+        'login failed',
+      );
+      throw invalidCredentials();
+    }
+    await this.deps.kv.delete(throttleKey);
+    if (user.status !== 'active') {
+      throw new AppError(403, AuthErrors.accountDisabled, 'This account is disabled');
+    }
+    const { session, refreshToken } = await this.deps.sessions.create({
+      userId: user.id,
+      roles: user.roles,
+      ...client,
+    });
+    this.deps.logger.info(
+      { event: 'auth.login', userId: user.id, sessionId: session.id, ip: client.ip },
+      `login ${maskEmail(user.email)}`,
+    );
+    return this.issue(user, session, refreshToken);
+  }
+
+  async refresh(refreshToken: string): Promise<IssuedTokens> {
+    const result = await this.deps.sessions.rotate(refreshToken);
+    if (result.kind === 'invalid') {
+      throw new AppError(401, AuthErrors.invalidRefreshToken, 'Refresh token is invalid or expired');
+    }
+    if (result.kind === 'reused') {
+      this.deps.logger.warn(
+        { event: 'auth.refresh.reuse', userId: result.session.userId, sessionId: result.session.id },
+        'refresh token reused: session revoked',
+      );
+      throw new AppError(401, AuthErrors.refreshTokenReused, 'Refresh token was already used; session ended');
+    }
+    const user = await this.deps.users.findById(result.session.userId);
+    if (!user || user.status !== 'active') {
+      await this.deps.sessions.revoke(result.session.userId, result.session.id);
+      throw new AppError(401, AuthErrors.sessionEnded, 'Session has ended');
+    }
+    return this.issue(user, result.session, result.refreshToken);
+  }
+
+  async logout(userId: string, sessionId: string): Promise<void> {
+    await this.deps.sessions.revoke(userId, sessionId);
+    this.deps.logger.info({ event: 'auth.logout', userId, sessionId }, 'logout');
+  }
+
+  /** Needs the current password; every other session of the user ends. */
+  async changePassword(
+    userId: string,
+    sessionId: string,
+    currentPassword: string,
+    newPassword: string,
+  ): Promise<void> {
+    const user = await this.deps.users.findById(userId);
+    if (!user) throw invalidCredentials();
+    if (!(await verifyPassword(currentPassword, user.passwordHash))) {
+      throw new AppError(400, AuthErrors.invalidCredentials, 'Current password is incorrect', {
+        currentPassword: 'incorrect',
+      });
+    }
+    const problem = passwordProblem(newPassword, user);
+    if (problem) {
+      throw new AppError(400, AuthErrors.weakPassword, `Password ${problem}`, { newPassword: problem });
+    }
+    if (await verifyPassword(newPassword, user.passwordHash)) {
+      throw badRequest('New password must differ from the current one', { newPassword: 'unchanged' });
+    }
+    const passwordHash = await hashPassword(newPassword);
+    await this.deps.users.update(userId, { passwordHash, passwordChangedAt: new Date() });
+    const ended = await this.deps.sessions.revokeAll(userId, sessionId);
+    this.deps.logger.info(
+      { event: 'auth.password.changed', userId, endedSessions: ended },
+      'password changed',
+    );
+  }
+
+  private async issue(user: User, session: Session, refreshToken: string): Promise<IssuedTokens> {
+    const accessToken = await this.deps.tokens.sign(user.id, session.id);
+    return { user, session, accessToken, refreshToken, expiresIn: this.deps.tokens.ttlSeconds };
+  }
+}

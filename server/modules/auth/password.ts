@@ -1,0 +1,55 @@
+import { dictionary } from '@zxcvbn-ts/language-common';
+
+export const PASSWORD_MIN = 12;
+export const PASSWORD_MAX = 128;
+
+/** OWASP's argon2id baseline: m = 19 MiB, t = 2, p = 1 (Bun.password uses one lane). */
+const ARGON2 = { algorithm: 'argon2id', memoryCost: 19_456, timeCost: 2 } as const;
+
+const COMMON = new Set(dictionary['passwords-common'].map((word) => word.toLowerCase()));
+
+/** Passwords are compared and hashed in NFKC, so the same password typed on any device matches. */
+export const normalizePassword = (password: string) => password.normalize('NFKC');
+
+/**
+ * Policy from ASVS 6.2: length 12–128 code points, any characters, no composition rules,
+ * not a commonly used password, not the account's own email or username.
+ * Returns a reason, or undefined when the password is acceptable.
+ */
+export function passwordProblem(
+  password: string,
+  account: { readonly email?: string; readonly username?: string },
+): string | undefined {
+  const normalized = normalizePassword(password);
+  const length = [...normalized].length;
+  if (length < PASSWORD_MIN) return `must be at least ${PASSWORD_MIN} characters`;
+  if (length > PASSWORD_MAX) return `must be at most ${PASSWORD_MAX} characters`;
+  const lower = normalized.toLowerCase();
+  for (const own of [account.email, account.username]) {
+    if (own && lower === own.normalize('NFKC').toLowerCase()) {
+      return 'must not be your email or username';
+    }
+  }
+  if (COMMON.has(lower)) return 'is too common; choose another';
+  return undefined;
+}
+
+export function hashPassword(password: string): Promise<string> {
+  return Bun.password.hash(normalizePassword(password), ARGON2);
+}
+
+export function verifyPassword(password: string, hash: string): Promise<boolean> {
+  return Bun.password.verify(normalizePassword(password), hash);
+}
+
+let dummyHash: Promise<string> | undefined;
+
+/**
+ * Burn the time of one real verification, so a login for an unknown user takes as long as
+ * one with a wrong password and the two cannot be told apart.
+ */
+export async function verifyAgainstDummy(password: string): Promise<false> {
+  dummyHash ??= hashPassword(crypto.randomUUID());
+  await verifyPassword(password, await dummyHash);
+  return false;
+}

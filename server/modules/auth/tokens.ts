@@ -1,0 +1,60 @@
+import { errors, jwtVerify, SignJWT } from 'jose';
+
+/** The only algorithm accepted: `none`, RS/HS confusion and the rest are refused by jose. */
+const ALGORITHMS = ['HS256'];
+
+export interface AccessClaims {
+  readonly sub: string;
+  readonly sid: string;
+  readonly jti: string;
+  readonly exp: number;
+}
+
+export interface AccessTokenOptions {
+  readonly secret: Uint8Array;
+  readonly issuer: string;
+  readonly audience: string;
+  readonly ttlSeconds: number;
+}
+
+/** Short-lived access tokens: signed claims about who and which session, checked on every request. */
+export class AccessTokens {
+  constructor(private readonly options: AccessTokenOptions) {}
+
+  get ttlSeconds(): number {
+    return this.options.ttlSeconds;
+  }
+
+  sign(userId: string, sessionId: string): Promise<string> {
+    return new SignJWT({ sid: sessionId })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setIssuer(this.options.issuer)
+      .setAudience(this.options.audience)
+      .setSubject(userId)
+      .setJti(crypto.randomUUID())
+      .setIssuedAt()
+      .setExpirationTime(`${this.options.ttlSeconds}s`)
+      .sign(this.options.secret);
+  }
+
+  /** The claims of a valid token, or undefined for anything else (expired, forged, malformed). */
+  async verify(token: string): Promise<AccessClaims | undefined> {
+    try {
+      const { payload } = await jwtVerify(token, this.options.secret, {
+        algorithms: ALGORITHMS,
+        issuer: this.options.issuer,
+        audience: this.options.audience,
+        requiredClaims: ['sub', 'sid', 'jti', 'exp', 'iat'],
+        typ: 'JWT',
+      });
+      const { sub, sid, jti, exp } = payload;
+      if (typeof sub !== 'string' || typeof sid !== 'string' || typeof jti !== 'string') {
+        return undefined;
+      }
+      return { sub, sid, jti, exp: exp as number };
+    } catch (error) {
+      if (error instanceof errors.JOSEError || error instanceof TypeError) return undefined;
+      throw error;
+    }
+  }
+}

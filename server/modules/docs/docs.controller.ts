@@ -1,0 +1,60 @@
+import { openapi } from '@elysiajs/openapi';
+import { Elysia } from 'elysia';
+// Embedded as text so the compiled binary carries the UI and the page needs no CDN.
+import bundle from 'swagger-ui-dist/swagger-ui-bundle.js' with { type: 'text' };
+import css from 'swagger-ui-dist/swagger-ui.css' with { type: 'text' };
+import type { auth } from '../../plugins/auth.ts';
+
+const PAGE = `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <title>Bastion API</title>
+    <link rel="stylesheet" href="/api/docs/assets/swagger-ui.css" />
+  </head>
+  <body>
+    <div id="swagger-ui"></div>
+    <script src="/api/docs/assets/swagger-ui-bundle.js"></script>
+    <script src="/api/docs/assets/init.js"></script>
+  </body>
+</html>`;
+
+// No inline script: the page runs under the same strict CSP as the rest of Bastion.
+const INIT = `window.ui = SwaggerUIBundle({ url: '/api/docs/json', dom_id: '#swagger-ui' });`;
+
+const asset = (body: string, type: string) => () =>
+  new Response(body, { headers: { 'content-type': type, 'cache-control': 'public, max-age=3600' } });
+
+/** OpenAPI document at /api/docs/json, generated from the route schemas; Swagger UI at /api/docs. */
+export function docsController(deps: { readonly authPlugin: ReturnType<typeof auth> }) {
+  return new Elysia({ name: 'docs-controller' })
+    .use(deps.authPlugin)
+    .guard({ public: true, detail: { hide: true } }, (app) =>
+      app
+        .use(
+          openapi({
+            path: '/api/docs/openapi',
+            specPath: '/api/docs/json',
+            provider: null,
+            documentation: {
+              info: {
+                title: 'Bastion API',
+                version: '0.1.0',
+                description: 'Accounts, sessions, roles and the admin user API.',
+              },
+              components: {
+                securitySchemes: {
+                  bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+                  cookie: { type: 'apiKey', in: 'cookie', name: '__Host-bastion_at' },
+                },
+              },
+            },
+            exclude: { paths: [/^\/api\/docs/, '/*'] },
+          }),
+        )
+        .get('/api/docs', () => new Response(PAGE, { headers: { 'content-type': 'text/html; charset=utf-8' } }))
+        .get('/api/docs/assets/swagger-ui-bundle.js', asset(bundle, 'text/javascript; charset=utf-8'))
+        .get('/api/docs/assets/swagger-ui.css', asset(css, 'text/css; charset=utf-8'))
+        .get('/api/docs/assets/init.js', asset(INIT, 'text/javascript; charset=utf-8')),
+    );
+}

@@ -1,0 +1,42 @@
+import { Elysia } from 'elysia';
+
+export interface RequestContextOptions {
+  /** How many proxies in front of us append to X-Forwarded-For; 0 trusts none of it. */
+  readonly trustedProxyHops: number;
+}
+
+/**
+ * The client's address: the peer itself, or with N trusted proxies the entry those proxies
+ * vouch for. Anything further left in X-Forwarded-For was written by the client and is ignored.
+ */
+export function clientIp(forwardedFor: string | null, peer: string | undefined, hops: number): string {
+  if (hops > 0 && forwardedFor) {
+    const chain = forwardedFor.split(',').map((part) => part.trim()).filter(Boolean);
+    const vouched = chain[chain.length - hops];
+    if (vouched) return vouched;
+  }
+  return peer ?? 'unknown';
+}
+
+/** Request id, trusted client IP and user agent for every request, set before anything else runs. */
+export function requestContext(options: RequestContextOptions) {
+  return new Elysia({ name: 'request-context', seed: options })
+    .onRequest(({ set }) => {
+      // Set first, so even a request refused before routing carries its id.
+      set.headers['x-request-id'] = crypto.randomUUID();
+    })
+    .derive({ as: 'global' }, ({ request, server, set }) => {
+      return {
+        requestId: requestIdOf(set.headers),
+        clientIp: clientIp(
+          request.headers.get('x-forwarded-for'),
+          server?.requestIP(request)?.address,
+          options.trustedProxyHops,
+        ),
+        userAgent: request.headers.get('user-agent') ?? '',
+      };
+    });
+}
+
+export const requestIdOf = (headers: Record<string, unknown>): string =>
+  typeof headers['x-request-id'] === 'string' ? headers['x-request-id'] : 'unknown';

@@ -1,0 +1,63 @@
+import { Elysia } from 'elysia';
+import { AppError, badRequest, CommonErrors } from '../lib/errors.ts';
+
+export interface SanitizeOptions {
+  /** Largest request body accepted, in bytes. */
+  readonly maxBodyBytes: number;
+  /** Deepest nesting of objects and arrays accepted in a JSON body. */
+  readonly maxDepth: number;
+}
+
+export const SANITIZE_DEFAULTS: SanitizeOptions = { maxBodyBytes: 1024 * 1024, maxDepth: 8 };
+
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+// C0 and C1 controls except tab, line feed and carriage return; plus bidi overrides.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/** Normalized text: Unicode NFC, control characters removed. */
+export const cleanString = (value: string) => value.normalize('NFC').replace(CONTROL, '');
+
+/** Walk a parsed value: clean every string, refuse prototype keys and excessive depth. */
+export function sanitizeValue(value: unknown, maxDepth: number, depth = 0): unknown {
+  if (typeof value === 'string') return cleanString(value);
+  if (value === null || typeof value !== 'object') return value;
+  if (depth >= maxDepth) throw badRequest(`Body is nested deeper than ${maxDepth} levels`);
+  if (Array.isArray(value)) return value.map((item) => sanitizeValue(item, maxDepth, depth + 1));
+  const clean: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    if (FORBIDDEN_KEYS.has(key)) throw badRequest(`Property "${key}" is not allowed`, { [key]: 'forbidden' });
+    clean[cleanString(key)] = sanitizeValue((value as Record<string, unknown>)[key], maxDepth, depth + 1);
+  }
+  return clean;
+}
+
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * Size, type and shape limits before any schema or handler sees the input.
+ * Every route also validates its own strict schema; this is the floor under all of them.
+ */
+export function sanitize(options: SanitizeOptions = SANITIZE_DEFAULTS) {
+  return new Elysia({ name: 'sanitize', seed: options })
+    .onRequest(({ request }) => {
+      if (!BODY_METHODS.has(request.method)) return;
+      const length = Number(request.headers.get('content-length') ?? 0);
+      if (length > options.maxBodyBytes) {
+        throw new AppError(413, CommonErrors.payloadTooLarge, 'Request body is too large');
+      }
+      const type = request.headers.get('content-type');
+      if ((length > 0 || request.headers.has('transfer-encoding')) && type && !/^application\/json\b/i.test(type)) {
+        throw new AppError(415, CommonErrors.unsupportedMediaType, 'Send JSON (application/json)');
+      }
+    })
+    .onTransform({ as: 'global' }, (ctx) => {
+      if (ctx.body !== undefined) ctx.body = sanitizeValue(ctx.body, options.maxDepth);
+      const query = ctx.query as Record<string, unknown>;
+      for (const key of Object.keys(query)) {
+        if (FORBIDDEN_KEYS.has(key)) throw badRequest(`Parameter "${key}" is not allowed`);
+        const value = query[key];
+        if (typeof value === 'string') query[key] = cleanString(value);
+      }
+    });
+}
