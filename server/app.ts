@@ -83,7 +83,14 @@ export function createApp(deps: AppDeps) {
         ],
       }),
     )
-    .use(authController({ authPlugin, contextPlugin, service: services.auth, sessionMaxAgeSeconds: config.session.maxAgeSeconds }))
+    .use(
+      authController({
+        authPlugin,
+        contextPlugin,
+        service: services.auth,
+        sessionMaxAgeSeconds: config.session.maxAgeSeconds,
+      }),
+    )
     .use(meController({ authPlugin, users: services.usersService, auth: services.auth }))
     .use(sessionsController({ authPlugin, sessions: services.sessions }))
     .use(adminUsersController({ authPlugin, users: services.usersService }))

@@ -60,7 +60,11 @@ async function main(): Promise<number> {
         await runtime.db.migrate();
         const password = await readPassword();
         const services = createServices(runtime);
-        const user = await services.auth.register({ email: values.email, username: values.username, password });
+        const user = await services.auth.register({
+          email: values.email,
+          username: values.username,
+          password,
+        });
         await services.usersService.adminUpdate('cli', user.id, { roles: ['admin', 'user'] });
         console.log(`admin created: ${user.username} (${user.id})`);
         return 0;
@@ -71,7 +75,9 @@ async function main(): Promise<number> {
     }
   } catch (error) {
     if (error instanceof AppError) {
-      console.error(`error: ${error.message}${error.fields ? ` ${JSON.stringify(error.fields)}` : ''}`);
+      console.error(
+        `error: ${error.message}${error.fields ? ` ${JSON.stringify(error.fields)}` : ''}`,
+      );
       return 1;
     }
     throw error;

@@ -100,7 +100,9 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
   const databaseUrl = nonEmpty(env.DATABASE_URL);
   const redisUrl = nonEmpty(env.REDIS_URL);
   if (production && !databaseUrl) {
-    problems.push('DATABASE_URL is required in production (the embedded database is for development)');
+    problems.push(
+      'DATABASE_URL is required in production (the embedded database is for development)',
+    );
   }
   if (production && !redisUrl) {
     problems.push('REDIS_URL is required in production (the in-process store is for development)');
@@ -192,6 +194,8 @@ function developmentSecret(dataDir: string, warn?: (message: string) => void): U
     mode: 0o600,
   });
   chmodSync(file, 0o600);
-  warn?.(`JWT_SECRET not set: generated a development secret in ${file} (never use this in production)`);
+  warn?.(
+    `JWT_SECRET not set: generated a development secret in ${file} (never use this in production)`,
+  );
   return secret;
 }

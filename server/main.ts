@@ -5,7 +5,9 @@ import { configOrExit, describeAdapters, openRuntime } from './runtime.ts';
 async function healthcheck(): Promise<never> {
   const port = Number(process.env.PORT ?? 3000);
   try {
-    const response = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(3_000) });
+    const response = await fetch(`http://127.0.0.1:${port}/healthz`, {
+      signal: AbortSignal.timeout(3_000),
+    });
     process.exit(response.ok ? 0 : 1);
   } catch {
     process.exit(1);
@@ -36,7 +38,12 @@ const app = createApp(runtime).listen({
   maxRequestBodySize: 2 * 1024 * 1024,
 });
 logger.info(
-  { url: `http://${config.host}:${app.server?.port}`, publicUrl: config.publicUrl, env: config.env, ...describeAdapters(config) },
+  {
+    url: `http://${config.host}:${app.server?.port}`,
+    publicUrl: config.publicUrl,
+    env: config.env,
+    ...describeAdapters(config),
+  },
   'Bastion is listening',
 );
 
@@ -44,8 +51,13 @@ let stopping = false;
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
-  logger.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down: finishing in-flight requests');
-  const grace = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), config.shutdownGraceMs));
+  logger.info(
+    { signal, graceMs: config.shutdownGraceMs },
+    'shutting down: finishing in-flight requests',
+  );
+  const grace = new Promise<'timeout'>((resolve) =>
+    setTimeout(() => resolve('timeout'), config.shutdownGraceMs),
+  );
   const drained = await Promise.race([app.stop(false).then(() => 'drained' as const), grace]);
   if (drained === 'timeout') {
     logger.warn('grace period over: closing remaining connections');

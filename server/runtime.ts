@@ -38,7 +38,9 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     url: config.databaseUrl,
     embeddedPath: join(config.dataDir, 'pg'),
   });
-  const kv: KeyValueStore = config.redisUrl ? new RedisStore({ url: config.redisUrl }) : new MemoryStore();
+  const kv: KeyValueStore = config.redisUrl
+    ? new RedisStore({ url: config.redisUrl })
+    : new MemoryStore();
   return {
     config,
     logger,
@@ -54,7 +56,9 @@ export async function openRuntime(config: Config): Promise<Runtime> {
 /** What the start-up line says about the adapters, credentials masked. */
 export function describeAdapters(config: Config) {
   return {
-    database: config.databaseUrl ? maskUrl(config.databaseUrl) : `embedded PGlite at ${join(config.dataDir, 'pg')}`,
+    database: config.databaseUrl
+      ? maskUrl(config.databaseUrl)
+      : `embedded PGlite at ${join(config.dataDir, 'pg')}`,
     store: config.redisUrl ? maskUrl(config.redisUrl) : 'in-process store',
   };
 }

@@ -87,7 +87,10 @@ export abstract class BaseRepository<M extends Model & { id: string }, E extends
     return row ? this.toEntity(row) : undefined;
   }
 
-  async findOne(where: Readonly<Record<string, unknown>>, trx?: Transaction): Promise<E | undefined> {
+  async findOne(
+    where: Readonly<Record<string, unknown>>,
+    trx?: Transaction,
+  ): Promise<E | undefined> {
     const row = await this.baseQuery(trx).findOne(this.qualify(where));
     return row ? this.toEntity(row) : undefined;
   }

@@ -45,7 +45,8 @@ function cookieValue(header: string | null, name: string): string | undefined {
   if (!header) return undefined;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+    if (eq > 0 && part.slice(0, eq).trim() === name)
+      return decodeURIComponent(part.slice(eq + 1).trim());
   }
   return undefined;
 }
@@ -76,7 +77,12 @@ export function auth(options: AuthOptions) {
       throw new AppError(401, AuthErrors.sessionEnded, 'Session has ended; sign in again');
     }
     await options.sessions.touch(session);
-    return { userId: session.userId, sessionId: session.id, session, via: bearer ? 'bearer' : 'cookie' };
+    return {
+      userId: session.userId,
+      sessionId: session.id,
+      session,
+      via: bearer ? 'bearer' : 'cookie',
+    };
   }
 
   return new Elysia({ name: 'auth', seed: options.allowedOrigins })
@@ -90,15 +96,25 @@ export function auth(options: AuthOptions) {
       }
     })
     .macro({
-      permission: (permission: Permission) => ({
-        resolve: gate(async ({ request }: { request: Request }) => {
-          const principal = await authenticate(request);
-          if (!hasPermission(principal.session.roles, permission)) throw forbidden();
-          return { principal };
-        }, `permission:${permission}`),
-      }),
+      permission: (permission: Permission) => {
+        // Authenticate in `transform`, before the body is validated: an anonymous caller learns
+        // nothing about a protected route's schema, only that it must sign in.
+        const principals = new WeakMap<Request, Principal>();
+        return {
+          transform: gate(async ({ request }: { request: Request }) => {
+            const principal = await authenticate(request);
+            if (!hasPermission(principal.session.roles, permission)) throw forbidden();
+            principals.set(request, principal);
+          }, `permission:${permission}`),
+          resolve: ({ request }: { request: Request }) => {
+            const principal = principals.get(request);
+            if (!principal) throw unauthenticated();
+            return { principal };
+          },
+        };
+      },
       public: (_declared: true) => ({
-        resolve: gate(() => ({}), 'public'),
+        transform: gate(() => {}, 'public'),
       }),
     });
 }

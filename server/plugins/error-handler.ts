@@ -37,18 +37,31 @@ export function errorHandler(logger: Logger) {
   return new Elysia({ name: 'error-handler' }).onError({ as: 'global' }, (ctx) => {
     const { code, error, set } = ctx;
     const requestId = requestIdOf(set.headers);
-    const reply = (status: number, errorCode: string, message: string, fields?: Record<string, string>) => {
+    const reply = (
+      status: number,
+      errorCode: string,
+      message: string,
+      fields?: Record<string, string>,
+    ) => {
       set.status = status;
       set.headers['content-type'] = 'application/json; charset=utf-8';
-      const body: ErrorBody = { error: { code: errorCode, message, requestId, ...(fields && { fields }) } };
+      const body: ErrorBody = {
+        error: { code: errorCode, message, requestId, ...(fields && { fields }) },
+      };
       return body;
     };
 
-    if (error instanceof AppError) return reply(error.status, error.code, error.message, error.fields);
+    if (error instanceof AppError)
+      return reply(error.status, error.code, error.message, error.fields);
     switch (code) {
       case 'VALIDATION':
         if (error.type === 'response') break; // our bug, not the client's: a 500 below
-        return reply(400, CommonErrors.validation, 'Request failed validation', validationFields(error));
+        return reply(
+          400,
+          CommonErrors.validation,
+          'Request failed validation',
+          validationFields(error),
+        );
       case 'PARSE':
         return reply(400, CommonErrors.badRequest, 'Request body could not be parsed');
       case 'NOT_FOUND':
@@ -58,14 +71,26 @@ export function errorHandler(logger: Logger) {
     }
     if (error instanceof UniqueViolationError) {
       const field = UNIQUE_FIELDS[error.constraint ?? ''];
-      return reply(409, CommonErrors.conflict, 'That value is already taken', field ? { [field]: 'taken' } : undefined);
+      return reply(
+        409,
+        CommonErrors.conflict,
+        'That value is already taken',
+        field ? { [field]: 'taken' } : undefined,
+      );
     }
-    const status = typeof (error as { status?: unknown }).status === 'number'
-      ? (error as { status: number }).status
-      : 500;
-    if (status === 413) return reply(413, CommonErrors.payloadTooLarge, 'Request body is too large');
-    if (status === 415) return reply(415, CommonErrors.unsupportedMediaType, 'Unsupported content type');
+    const status =
+      typeof (error as { status?: unknown }).status === 'number'
+        ? (error as { status: number }).status
+        : 500;
+    if (status === 413)
+      return reply(413, CommonErrors.payloadTooLarge, 'Request body is too large');
+    if (status === 415)
+      return reply(415, CommonErrors.unsupportedMediaType, 'Unsupported content type');
     logger.error({ err: error, requestId, code }, 'unhandled error');
-    return reply(500, CommonErrors.internal, 'Something went wrong; quote the request id if you report it');
+    return reply(
+      500,
+      CommonErrors.internal,
+      'Something went wrong; quote the request id if you report it',
+    );
   });
 }

@@ -9,9 +9,16 @@ export interface RequestContextOptions {
  * The client's address: the peer itself, or with N trusted proxies the entry those proxies
  * vouch for. Anything further left in X-Forwarded-For was written by the client and is ignored.
  */
-export function clientIp(forwardedFor: string | null, peer: string | undefined, hops: number): string {
+export function clientIp(
+  forwardedFor: string | null,
+  peer: string | undefined,
+  hops: number,
+): string {
   if (hops > 0 && forwardedFor) {
-    const chain = forwardedFor.split(',').map((part) => part.trim()).filter(Boolean);
+    const chain = forwardedFor
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean);
     const vouched = chain[chain.length - hops];
     if (vouched) return vouched;
   }

@@ -26,8 +26,13 @@ export function sanitizeValue(value: unknown, maxDepth: number, depth = 0): unkn
   if (Array.isArray(value)) return value.map((item) => sanitizeValue(item, maxDepth, depth + 1));
   const clean: Record<string, unknown> = {};
   for (const key of Object.keys(value)) {
-    if (FORBIDDEN_KEYS.has(key)) throw badRequest(`Property "${key}" is not allowed`, { [key]: 'forbidden' });
-    clean[cleanString(key)] = sanitizeValue((value as Record<string, unknown>)[key], maxDepth, depth + 1);
+    if (FORBIDDEN_KEYS.has(key))
+      throw badRequest(`Property "${key}" is not allowed`, { [key]: 'forbidden' });
+    clean[cleanString(key)] = sanitizeValue(
+      (value as Record<string, unknown>)[key],
+      maxDepth,
+      depth + 1,
+    );
   }
   return clean;
 }
@@ -47,7 +52,11 @@ export function sanitize(options: SanitizeOptions = SANITIZE_DEFAULTS) {
         throw new AppError(413, CommonErrors.payloadTooLarge, 'Request body is too large');
       }
       const type = request.headers.get('content-type');
-      if ((length > 0 || request.headers.has('transfer-encoding')) && type && !/^application\/json\b/i.test(type)) {
+      if (
+        (length > 0 || request.headers.has('transfer-encoding')) &&
+        type &&
+        !/^application\/json\b/i.test(type)
+      ) {
         throw new AppError(415, CommonErrors.unsupportedMediaType, 'Send JSON (application/json)');
       }
     })

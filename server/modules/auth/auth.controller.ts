@@ -1,7 +1,7 @@
 import { Elysia, t } from 'elysia';
-import { REFRESH_COOKIE, type auth } from '../../plugins/auth.ts';
-import type { requestContext } from '../../plugins/request-context.ts';
 import { unauthenticated } from '../../lib/errors.ts';
+import { type auth, REFRESH_COOKIE } from '../../plugins/auth.ts';
+import type { requestContext } from '../../plugins/request-context.ts';
 import { PublicUserSchema } from '../users/user.schema.ts';
 import { toPublicUser } from '../users/users.service.ts';
 import { LoginBody, RefreshBody, RegisterBody } from './auth.schema.ts';
@@ -28,7 +28,12 @@ const tokenBody = (issued: IssuedTokens, inBody: boolean) => ({
   ...(inBody && { accessToken: issued.accessToken, refreshToken: issued.refreshToken }),
 });
 
-export function authController({ authPlugin, contextPlugin, service, sessionMaxAgeSeconds }: AuthControllerDeps) {
+export function authController({
+  authPlugin,
+  contextPlugin,
+  service,
+  sessionMaxAgeSeconds,
+}: AuthControllerDeps) {
   return new Elysia({ name: 'auth-controller', prefix: '/api/auth', detail: { tags: ['auth'] } })
     .use(contextPlugin)
     .use(authPlugin)
@@ -43,7 +48,10 @@ export function authController({ authPlugin, contextPlugin, service, sessionMaxA
     .post(
       '/login',
       async ({ body, cookie, clientIp, userAgent }) => {
-        const issued = await service.login(body.identifier, body.password, { ip: clientIp, userAgent });
+        const issued = await service.login(body.identifier, body.password, {
+          ip: clientIp,
+          userAgent,
+        });
         const inBody = body.tokenDelivery === 'body';
         if (!inBody) setAuthCookies(cookie, issued, sessionMaxAgeSeconds);
         return tokenBody(issued, inBody);

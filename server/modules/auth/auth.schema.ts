@@ -5,7 +5,12 @@ import { DisplayName, Email, PasswordInput, Username } from '../users/user.schem
 const TokenDelivery = t.Optional(t.Union([t.Literal('cookie'), t.Literal('body')]));
 
 export const RegisterBody = t.Object(
-  { email: Email, username: Username, password: PasswordInput, displayName: t.Optional(DisplayName) },
+  {
+    email: Email,
+    username: Username,
+    password: PasswordInput,
+    displayName: t.Optional(DisplayName),
+  },
   { additionalProperties: false },
 );
 
@@ -20,7 +25,10 @@ export const LoginBody = t.Object(
 
 export const RefreshBody = t.Optional(
   t.Object(
-    { refreshToken: t.Optional(t.String({ minLength: 1, maxLength: 128 })), tokenDelivery: TokenDelivery },
+    {
+      refreshToken: t.Optional(t.String({ minLength: 1, maxLength: 128 })),
+      tokenDelivery: TokenDelivery,
+    },
     { additionalProperties: false },
   ),
 );

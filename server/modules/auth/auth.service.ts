@@ -1,17 +1,12 @@
+import type { KeyValueStore } from '../../kv/store.ts';
 import type { Database } from '../../lib/database.ts';
 import { AppError, badRequest, conflict } from '../../lib/errors.ts';
 import { type Logger, maskEmail } from '../../lib/logger.ts';
-import type { KeyValueStore } from '../../kv/store.ts';
 import type { Session, SessionStore } from '../sessions/session.store.ts';
 import type { User } from '../users/user.model.ts';
 import type { UserRepository } from '../users/user.repository.ts';
 import { AuthErrors } from './auth.errors.ts';
-import {
-  hashPassword,
-  passwordProblem,
-  verifyAgainstDummy,
-  verifyPassword,
-} from './password.ts';
+import { hashPassword, passwordProblem, verifyAgainstDummy, verifyPassword } from './password.ts';
 import type { AccessTokens } from './tokens.ts';
 
 export interface ClientInfo {
@@ -62,20 +57,21 @@ export class AuthService {
   }): Promise<User> {
     const problem = passwordProblem(input.password, input);
     if (problem) {
-      throw new AppError(400, AuthErrors.weakPassword, `Password ${problem}`, { password: problem });
+      throw new AppError(400, AuthErrors.weakPassword, `Password ${problem}`, {
+        password: problem,
+      });
     }
     const passwordHash = await hashPassword(input.password);
     const user = await this.deps.db.withTransaction(async (trx) => {
       if (await this.deps.users.getByEmail(input.email, trx)) {
-        throw conflict('An account with that email already exists', { email: AuthErrors.emailTaken });
+        throw conflict('An account with that email already exists', {
+          email: AuthErrors.emailTaken,
+        });
       }
       if (await this.deps.users.getByUsername(input.username, trx)) {
         throw conflict('That username is taken', { username: AuthErrors.usernameTaken });
       }
-      return this.deps.users.createUser(
-        { ...input, passwordHash, roles: ['user'] },
-        trx,
-      );
+      return this.deps.users.createUser({ ...input, passwordHash, roles: ['user'] }, trx);
     });
     this.deps.logger.info({ event: 'auth.register', userId: user.id }, 'account registered');
     return user;
@@ -87,7 +83,11 @@ export class AuthService {
     const failures = Number((await this.deps.kv.get(throttleKey)) ?? 0);
     if (failures >= this.limits.maxFailures) {
       this.deps.logger.warn({ event: 'auth.lockout', ip: client.ip }, 'login throttled');
-      throw new AppError(429, AuthErrors.tooManyAttempts, 'Too many failed attempts; try again later');
+      throw new AppError(
+        429,
+        AuthErrors.tooManyAttempts,
+        'Too many failed attempts; try again later',
+      );
     }
     const user = identifier.includes('@')
       ? await this.deps.users.getByEmail(identifier)
@@ -122,17 +122,29 @@ export class AuthService {
   async refresh(refreshToken: string): Promise<IssuedTokens> {
     const result = await this.deps.sessions.rotate(refreshToken);
     if (result.kind === 'invalid') {
-      throw new AppError(401, AuthErrors.invalidRefreshToken, 'Refresh token is invalid or expired');
+      throw new AppError(
+        401,
+        AuthErrors.invalidRefreshToken,
+        'Refresh token is invalid or expired',
+      );
     }
     if (result.kind === 'reused') {
       this.deps.logger.warn(
-        { event: 'auth.refresh.reuse', userId: result.session.userId, sessionId: result.session.id },
+        {
+          event: 'auth.refresh.reuse',
+          userId: result.session.userId,
+          sessionId: result.session.id,
+        },
         'refresh token reused: session revoked',
       );
-      throw new AppError(401, AuthErrors.refreshTokenReused, 'Refresh token was already used; session ended');
+      throw new AppError(
+        401,
+        AuthErrors.refreshTokenReused,
+        'Refresh token was already used; session ended',
+      );
     }
     const user = await this.deps.users.findById(result.session.userId);
-    if (!user || user.status !== 'active') {
+    if (user?.status !== 'active') {
       await this.deps.sessions.revoke(result.session.userId, result.session.id);
       throw new AppError(401, AuthErrors.sessionEnded, 'Session has ended');
     }
@@ -160,10 +172,14 @@ export class AuthService {
     }
     const problem = passwordProblem(newPassword, user);
     if (problem) {
-      throw new AppError(400, AuthErrors.weakPassword, `Password ${problem}`, { newPassword: problem });
+      throw new AppError(400, AuthErrors.weakPassword, `Password ${problem}`, {
+        newPassword: problem,
+      });
     }
     if (await verifyPassword(newPassword, user.passwordHash)) {
-      throw badRequest('New password must differ from the current one', { newPassword: 'unchanged' });
+      throw badRequest('New password must differ from the current one', {
+        newPassword: 'unchanged',
+      });
     }
     const passwordHash = await hashPassword(newPassword);
     await this.deps.users.update(userId, { passwordHash, passwordChangedAt: new Date() });

@@ -27,7 +27,14 @@ export function setAuthCookies(jar: Jar, issued: IssuedTokens, sessionMaxAgeSeco
 }
 
 export function clearAuthCookies(jar: Jar): void {
-  jar[ACCESS_COOKIE]?.set({ value: '', httpOnly: true, secure: true, sameSite: 'strict', path: '/', maxAge: 0 });
+  jar[ACCESS_COOKIE]?.set({
+    value: '',
+    httpOnly: true,
+    secure: true,
+    sameSite: 'strict',
+    path: '/',
+    maxAge: 0,
+  });
   jar[REFRESH_COOKIE]?.set({
     value: '',
     httpOnly: true,

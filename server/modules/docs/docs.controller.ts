@@ -1,8 +1,8 @@
 import { openapi } from '@elysiajs/openapi';
 import { Elysia } from 'elysia';
+import css from 'swagger-ui-dist/swagger-ui.css' with { type: 'text' };
 // Embedded as text so the compiled binary carries the UI and the page needs no CDN.
 import bundle from 'swagger-ui-dist/swagger-ui-bundle.js' with { type: 'text' };
-import css from 'swagger-ui-dist/swagger-ui.css' with { type: 'text' };
 import type { auth } from '../../plugins/auth.ts';
 
 const PAGE = `<!doctype html>
@@ -23,7 +23,9 @@ const PAGE = `<!doctype html>
 const INIT = `window.ui = SwaggerUIBundle({ url: '/api/docs/json', dom_id: '#swagger-ui' });`;
 
 const asset = (body: string, type: string) => () =>
-  new Response(body, { headers: { 'content-type': type, 'cache-control': 'public, max-age=3600' } });
+  new Response(body, {
+    headers: { 'content-type': type, 'cache-control': 'public, max-age=3600' },
+  });
 
 /** OpenAPI document at /api/docs/json, generated from the route schemas; Swagger UI at /api/docs. */
 export function docsController(deps: { readonly authPlugin: ReturnType<typeof auth> }) {
@@ -52,8 +54,14 @@ export function docsController(deps: { readonly authPlugin: ReturnType<typeof au
             exclude: { paths: [/^\/api\/docs/, '/*'] },
           }),
         )
-        .get('/api/docs', () => new Response(PAGE, { headers: { 'content-type': 'text/html; charset=utf-8' } }))
-        .get('/api/docs/assets/swagger-ui-bundle.js', asset(bundle, 'text/javascript; charset=utf-8'))
+        .get(
+          '/api/docs',
+          () => new Response(PAGE, { headers: { 'content-type': 'text/html; charset=utf-8' } }),
+        )
+        .get(
+          '/api/docs/assets/swagger-ui-bundle.js',
+          asset(bundle, 'text/javascript; charset=utf-8'),
+        )
         .get('/api/docs/assets/swagger-ui.css', asset(css, 'text/css; charset=utf-8'))
         .get('/api/docs/assets/init.js', asset(INIT, 'text/javascript; charset=utf-8')),
     );

@@ -24,7 +24,10 @@ async function healthy(probe: Probe): Promise<boolean> {
 }
 
 /** Liveness says the process answers; readiness says its database and store answer too. */
-export function healthController(deps: { readonly authPlugin: ReturnType<typeof auth>; readonly probes: readonly Probe[] }) {
+export function healthController(deps: {
+  readonly authPlugin: ReturnType<typeof auth>;
+  readonly probes: readonly Probe[];
+}) {
   return new Elysia({ name: 'health-controller', detail: { tags: ['health'] } })
     .use(deps.authPlugin)
     .get('/healthz', () => ({ status: 'ok' as const }), {
@@ -34,7 +37,9 @@ export function healthController(deps: { readonly authPlugin: ReturnType<typeof 
     .get(
       '/readyz',
       async ({ set }) => {
-        const results = await Promise.all(deps.probes.map(async (probe) => [probe.name, await healthy(probe)] as const));
+        const results = await Promise.all(
+          deps.probes.map(async (probe) => [probe.name, await healthy(probe)] as const),
+        );
         const ready = results.every(([, ok]) => ok);
         set.status = ready ? 200 : 503;
         return {

@@ -19,7 +19,11 @@ export function sessionsController(deps: {
   readonly sessions: SessionStore;
 }) {
   const { sessions } = deps;
-  return new Elysia({ name: 'sessions-controller', prefix: '/api/sessions', detail: { tags: ['sessions'] } })
+  return new Elysia({
+    name: 'sessions-controller',
+    prefix: '/api/sessions',
+    detail: { tags: ['sessions'] },
+  })
     .use(deps.authPlugin)
     .get(
       '',
@@ -47,11 +51,17 @@ export function sessionsController(deps: {
     .delete(
       '',
       async ({ principal, query }) => ({
-        ended: await sessions.revokeAll(principal.userId, query.keepCurrent === false ? undefined : principal.sessionId),
+        ended: await sessions.revokeAll(
+          principal.userId,
+          query.keepCurrent === false ? undefined : principal.sessionId,
+        ),
       }),
       {
         permission: 'self',
-        query: t.Object({ keepCurrent: t.Optional(t.Boolean({ default: true })) }, { additionalProperties: false }),
+        query: t.Object(
+          { keepCurrent: t.Optional(t.Boolean({ default: true })) },
+          { additionalProperties: false },
+        ),
         response: { 200: t.Object({ ended: t.Integer() }) },
       },
     );

@@ -17,7 +17,11 @@ export function adminUsersController(deps: {
   readonly users: UsersService;
 }) {
   const { users } = deps;
-  return new Elysia({ name: 'admin-users-controller', prefix: '/api/admin/users', detail: { tags: ['admin'] } })
+  return new Elysia({
+    name: 'admin-users-controller',
+    prefix: '/api/admin/users',
+    detail: { tags: ['admin'] },
+  })
     .use(deps.authPlugin)
     .get(
       '',
@@ -41,7 +45,12 @@ export function adminUsersController(deps: {
       async ({ principal, params, body }) => ({
         user: toPublicUser(await users.adminUpdate(principal.userId, params.id, body)),
       }),
-      { permission: 'users:write', params: UserId, body: AdminPatch, response: { 200: t.Object({ user: PublicUserSchema }) } },
+      {
+        permission: 'users:write',
+        params: UserId,
+        body: AdminPatch,
+        response: { 200: t.Object({ user: PublicUserSchema }) },
+      },
     )
     .delete(
       '/:id',
@@ -53,7 +62,13 @@ export function adminUsersController(deps: {
     )
     .post(
       '/:id/revoke-sessions',
-      async ({ principal, params }) => ({ ended: await users.revokeSessions(principal.userId, params.id) }),
-      { permission: 'users:write', params: UserId, response: { 200: t.Object({ ended: t.Integer() }) } },
+      async ({ principal, params }) => ({
+        ended: await users.revokeSessions(principal.userId, params.id),
+      }),
+      {
+        permission: 'users:write',
+        params: UserId,
+        response: { 200: t.Object({ ended: t.Integer() }) },
+      },
     );
 }

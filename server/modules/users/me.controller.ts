@@ -24,12 +24,21 @@ export function meController({ authPlugin, users, auth }: MeControllerDeps) {
       async ({ principal, body }) => ({
         user: toPublicUser(await users.updateProfile(principal.userId, body)),
       }),
-      { permission: 'self', body: ProfilePatch, response: { 200: t.Object({ user: PublicUserSchema }) } },
+      {
+        permission: 'self',
+        body: ProfilePatch,
+        response: { 200: t.Object({ user: PublicUserSchema }) },
+      },
     )
     .post(
       '/password',
       async ({ principal, body, set }) => {
-        await auth.changePassword(principal.userId, principal.sessionId, body.currentPassword, body.newPassword);
+        await auth.changePassword(
+          principal.userId,
+          principal.sessionId,
+          body.currentPassword,
+          body.newPassword,
+        );
         set.status = 204;
       },
       { permission: 'self', body: ChangePasswordBody },

@@ -1,14 +1,15 @@
 import { BaseRepository, isUuid, type ListPolicy, type Query } from '../../lib/base-repository.ts';
 import type { Knex, Transaction } from '../../lib/database.ts';
 import { badRequest } from '../../lib/errors.ts';
-import { ROLES, type Role, type User, USER_STATUSES, UserModel } from './user.model.ts';
+import { ROLES, type Role, USER_STATUSES, type User, UserModel } from './user.model.ts';
 
 /** `%`, `_` and `\` in a search term match themselves, not any character. */
 const escapeLike = (term: string) => term.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 const parseDate = (value: string, name: string): string => {
   const date = new Date(value);
-  if (Number.isNaN(date.getTime())) throw badRequest(`${name} must be an ISO date`, { [name]: 'date' });
+  if (Number.isNaN(date.getTime()))
+    throw badRequest(`${name} must be an ISO date`, { [name]: 'date' });
   return date.toISOString();
 };
 
@@ -65,19 +66,20 @@ export class UserRepository extends BaseRepository<UserModel, User> {
 
   /** Soft-deleted users are gone for every query this repository makes. */
   protected override scoped(trx?: Transaction): Query<UserModel> {
-    return UserModel.query(trx ?? this.knex).whereNull('users.deletedAt') as unknown as Query<UserModel>;
+    return UserModel.query(trx ?? this.knex).whereNull(
+      'users.deletedAt',
+    ) as unknown as Query<UserModel>;
   }
 
   /** Each user with their roles, aggregated in the same query. */
   protected override baseQuery(trx?: Transaction): Query<UserModel> {
     const db = trx ?? this.knex;
-    return this.scoped(trx)
-      .select(
-        'users.*',
-        db.raw(
-          "coalesce((select array_agg(r.role order by r.role) from user_roles r where r.user_id = users.id), '{}') as roles",
-        ),
-      ) as unknown as Query<UserModel>;
+    return this.scoped(trx).select(
+      'users.*',
+      db.raw(
+        "coalesce((select array_agg(r.role order by r.role) from user_roles r where r.user_id = users.id), '{}') as roles",
+      ),
+    ) as unknown as Query<UserModel>;
   }
 
   protected override toEntity(row: UserModel): User {
@@ -146,7 +148,10 @@ function parseRoles(raw: unknown): Role[] {
   const list = Array.isArray(raw)
     ? raw
     : typeof raw === 'string'
-      ? raw.replace(/^\{|\}$/g, '').split(',').filter(Boolean)
+      ? raw
+          .replace(/^\{|\}$/g, '')
+          .split(',')
+          .filter(Boolean)
       : [];
   return list.filter((role): role is Role => (ROLES as readonly string[]).includes(role));
 }

@@ -8,7 +8,10 @@ export const DisplayName = t.String({ minLength: 1, maxLength: 100 });
 export const PasswordInput = t.String({ minLength: 1, maxLength: 1024 });
 export const Role = t.UnionEnum(ROLES);
 export const Status = t.UnionEnum(USER_STATUSES);
-export const UserId = t.Object({ id: t.String({ format: 'uuid' }) }, { additionalProperties: false });
+export const UserId = t.Object(
+  { id: t.String({ format: 'uuid' }) },
+  { additionalProperties: false },
+);
 
 export const PublicUserSchema = t.Object({
   id: t.String(),

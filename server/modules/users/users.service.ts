@@ -70,10 +70,18 @@ export class UsersService {
       const emailChanges =
         change.email !== undefined && change.email.toLowerCase() !== user.email.toLowerCase();
       if (emailChanges) {
-        if (!change.currentPassword || !(await verifyPassword(change.currentPassword, user.passwordHash))) {
-          throw new AppError(400, UserErrors.passwordRequired, 'Enter your current password to change your email', {
-            currentPassword: 'required',
-          });
+        if (
+          !change.currentPassword ||
+          !(await verifyPassword(change.currentPassword, user.passwordHash))
+        ) {
+          throw new AppError(
+            400,
+            UserErrors.passwordRequired,
+            'Enter your current password to change your email',
+            {
+              currentPassword: 'required',
+            },
+          );
         }
         const owner = await this.deps.users.getByEmail(change.email as string, trx);
         if (owner && owner.id !== userId) {
@@ -137,7 +145,10 @@ export class UsersService {
     }
     if (!(await this.deps.users.delete(userId))) throw notFound('User');
     await this.deps.sessions.revokeAll(userId);
-    this.deps.logger.info({ event: 'admin.user.deleted', actorId, userId }, 'user deleted by admin');
+    this.deps.logger.info(
+      { event: 'admin.user.deleted', actorId, userId },
+      'user deleted by admin',
+    );
   }
 
   async revokeSessions(actorId: string, userId: string): Promise<number> {

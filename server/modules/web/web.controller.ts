@@ -30,7 +30,11 @@ function loadAssets(dir: string): Map<string, Asset> {
       if (statSync(path).isDirectory()) walk(path);
       else {
         const type = TYPES[extname(name)];
-        if (type) assets.set(`/${relative(dir, path).split('\\').join('/')}`, { body: new Blob([readFileSync(path)]), type });
+        if (type)
+          assets.set(`/${relative(dir, path).split('\\').join('/')}`, {
+            body: new Blob([readFileSync(path)]),
+            type,
+          });
       }
     }
   };
@@ -39,25 +43,32 @@ function loadAssets(dir: string): Map<string, Asset> {
 }
 
 /** The browser client: built files from client/dist, index.html for any other page path. */
-export function webController(deps: { readonly authPlugin: ReturnType<typeof auth>; readonly clientDir: string }) {
+export function webController(deps: {
+  readonly authPlugin: ReturnType<typeof auth>;
+  readonly clientDir: string;
+}) {
   const assets = loadAssets(deps.clientDir);
   const index = assets.get('/index.html');
   const serve = (asset: Asset, cache: string) =>
     new Response(asset.body, { headers: { 'content-type': asset.type, 'cache-control': cache } });
 
-  return new Elysia({ name: 'web-controller' })
-    .use(deps.authPlugin)
-    .get(
-      '/*',
-      ({ path, set }) => {
-        const asset = assets.get(path);
-        if (asset && path !== '/index.html') return serve(asset, 'public, max-age=300');
-        if (path.startsWith('/api/') || !index) {
-          set.status = 404;
-          return { error: { code: 'not_found', message: 'Not found', requestId: String(set.headers['x-request-id'] ?? '') } };
-        }
-        return serve(index, 'no-cache');
-      },
-      { public: true, detail: { hide: true } },
-    );
+  return new Elysia({ name: 'web-controller' }).use(deps.authPlugin).get(
+    '/*',
+    ({ path, set }) => {
+      const asset = assets.get(path);
+      if (asset && path !== '/index.html') return serve(asset, 'public, max-age=300');
+      if (path.startsWith('/api/') || !index) {
+        set.status = 404;
+        return {
+          error: {
+            code: 'not_found',
+            message: 'Not found',
+            requestId: String(set.headers['x-request-id'] ?? ''),
+          },
+        };
+      }
+      return serve(index, 'no-cache');
+    },
+    { public: true, detail: { hide: true } },
+  );
 }
