@@ -51,8 +51,11 @@ export function errorHandler(logger: Logger) {
       return body;
     };
 
-    if (error instanceof AppError)
-      return reply(error.status, error.code, error.message, error.fields);
+    // A parser hook's own AppError (413, bad JSON) arrives wrapped in Elysia's ParseError.
+    const cause = code === 'PARSE' ? (error as { cause?: unknown }).cause : undefined;
+    const appError =
+      error instanceof AppError ? error : cause instanceof AppError ? cause : undefined;
+    if (appError) return reply(appError.status, appError.code, appError.message, appError.fields);
     switch (code) {
       case 'VALIDATION':
         if (error.type === 'response') break; // our bug, not the client's: a 500 below

@@ -37,6 +37,7 @@ export function sanitizeValue(value: unknown, maxDepth: number, depth = 0): unkn
   return clean;
 }
 
+const JSON_TYPE = /^application\/json\b/i;
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /**
@@ -52,12 +53,22 @@ export function sanitize(options: SanitizeOptions = SANITIZE_DEFAULTS) {
         throw new AppError(413, CommonErrors.payloadTooLarge, 'Request body is too large');
       }
       const type = request.headers.get('content-type');
-      if (
-        (length > 0 || request.headers.has('transfer-encoding')) &&
-        type &&
-        !/^application\/json\b/i.test(type)
-      ) {
+      if (type && !JSON_TYPE.test(type)) {
         throw new AppError(415, CommonErrors.unsupportedMediaType, 'Send JSON (application/json)');
+      }
+    })
+    .onParse({ as: 'global' }, async ({ request, contentType }) => {
+      if (!JSON_TYPE.test(contentType)) return;
+      // Counted as read, so a body without Content-Length (chunked) meets the same limit.
+      const bytes = await request.arrayBuffer();
+      if (bytes.byteLength > options.maxBodyBytes) {
+        throw new AppError(413, CommonErrors.payloadTooLarge, 'Request body is too large');
+      }
+      if (bytes.byteLength === 0) return undefined;
+      try {
+        return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+      } catch {
+        throw badRequest('Request body is not valid JSON');
       }
     })
     .onTransform({ as: 'global' }, (ctx) => {
