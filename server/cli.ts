@@ -60,12 +60,11 @@ async function main(): Promise<number> {
         await runtime.db.migrate();
         const password = await readPassword();
         const services = createServices(runtime);
-        const user = await services.auth.register({
-          email: values.email,
-          username: values.username,
-          password,
-        });
-        await services.usersService.adminUpdate('cli', user.id, { roles: ['admin', 'user'] });
+        // One transaction: the account exists as an admin or not at all.
+        const user = await services.auth.register(
+          { email: values.email, username: values.username, password },
+          ['admin', 'user'],
+        );
         console.log(`admin created: ${user.username} (${user.id})`);
         return 0;
       }

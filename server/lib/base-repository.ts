@@ -105,7 +105,7 @@ export abstract class BaseRepository<M extends Model & { id: string }, E extends
   async create(data: Partial<E>, trx?: Transaction): Promise<E> {
     const inserted = await this.model
       .query(trx ?? this.knex)
-      .insert(data as PartialModelObject<M>)
+      .insert({ id: crypto.randomUUID(), ...data } as PartialModelObject<M>)
       .returning('id');
     const id = (inserted as unknown as { id: string }).id;
     return (await this.findById(id, trx)) as E;
@@ -137,7 +137,10 @@ export abstract class BaseRepository<M extends Model & { id: string }, E extends
     const filtered = this.baseQuery(trx);
     for (const [name, value] of Object.entries(query.filters ?? {})) {
       if (value === undefined) continue;
-      const apply = this.listPolicy.filters[name];
+      // Own keys only: `toString`, `constructor` and `__proto__` are not filters.
+      const apply = Object.hasOwn(this.listPolicy.filters, name)
+        ? this.listPolicy.filters[name]
+        : undefined;
       if (!apply) throw badRequest(`Unknown filter "${name}"`, { [name]: 'unknown_filter' });
       apply(filtered, value);
     }

@@ -3,7 +3,7 @@ import type { Database } from '../../lib/database.ts';
 import { AppError, badRequest, conflict } from '../../lib/errors.ts';
 import { type Logger, maskEmail } from '../../lib/logger.ts';
 import type { Session, SessionStore } from '../sessions/session.store.ts';
-import type { User } from '../users/user.model.ts';
+import type { Role, User } from '../users/user.model.ts';
 import type { UserRepository } from '../users/user.repository.ts';
 import { AuthErrors } from './auth.errors.ts';
 import { hashPassword, passwordProblem, verifyAgainstDummy, verifyPassword } from './password.ts';
@@ -49,12 +49,11 @@ export class AuthService {
     this.limits = deps.loginLimits ?? { maxFailures: 10, windowSeconds: 15 * 60 };
   }
 
-  async register(input: {
-    email: string;
-    username: string;
-    password: string;
-    displayName?: string;
-  }): Promise<User> {
+  /** A new account; `roles` is for operators (the CLI), the public route always gets ['user']. */
+  async register(
+    input: { email: string; username: string; password: string; displayName?: string },
+    roles: readonly Role[] = ['user'],
+  ): Promise<User> {
     const problem = passwordProblem(input.password, input);
     if (problem) {
       throw new AppError(400, AuthErrors.weakPassword, `Password ${problem}`, {
@@ -71,7 +70,7 @@ export class AuthService {
       if (await this.deps.users.getByUsername(input.username, trx)) {
         throw conflict('That username is taken', { username: AuthErrors.usernameTaken });
       }
-      return this.deps.users.createUser({ ...input, passwordHash, roles: ['user'] }, trx);
+      return this.deps.users.createUser({ ...input, passwordHash, roles }, trx);
     });
     this.deps.logger.info({ event: 'auth.register', userId: user.id }, 'account registered');
     return user;
@@ -79,7 +78,13 @@ export class AuthService {
 
   /** Email or username plus password. Unknown users cost one argon2 verification too. */
   async login(identifier: string, password: string, client: ClientInfo): Promise<IssuedTokens> {
-    const throttleKey = `login-fail:${identifier.normalize('NFKC').toLowerCase()}`;
+    const user = identifier.includes('@')
+      ? await this.deps.users.getByEmail(identifier)
+      : await this.deps.users.getByUsername(identifier);
+    // Failures count per account, whether it is named by email or username; unknown names by name.
+    const throttleKey = user
+      ? `login-fail:user:${user.id}`
+      : `login-fail:name:${identifier.normalize('NFKC').toLowerCase()}`;
     const failures = Number((await this.deps.kv.get(throttleKey)) ?? 0);
     if (failures >= this.limits.maxFailures) {
       this.deps.logger.warn({ event: 'auth.lockout', ip: client.ip }, 'login throttled');
@@ -89,9 +94,6 @@ export class AuthService {
         'Too many failed attempts; try again later',
       );
     }
-    const user = identifier.includes('@')
-      ? await this.deps.users.getByEmail(identifier)
-      : await this.deps.users.getByUsername(identifier);
     const valid = user
       ? await verifyPassword(password, user.passwordHash)
       : await verifyAgainstDummy(password);

@@ -27,7 +27,9 @@ function failingApp() {
       throw new Error('connect ECONNREFUSED 10.0.0.5:5432 password=hunter2 at /srv/app/db.ts:42');
     })
     .get('/unique', () => {
-      throw new UniqueViolationError({
+      // db-errors' typings omit the constructor; this is how Objection builds the error.
+      const Unique = UniqueViolationError as unknown as new (args: object) => UniqueViolationError;
+      throw new Unique({
         nativeError: new Error('duplicate key value violates unique constraint'),
         client: 'postgres',
         table: 'users',
