@@ -28,7 +28,7 @@ function failingApp() {
     })
     .get('/unique', () => {
       // db-errors' typings omit the constructor; this is how Objection builds the error.
-      const Unique = UniqueViolationError as unknown as new (args: object) => UniqueViolationError;
+      const Unique = UniqueViolationError as unknown as new (args: object) => Error;
       throw new Unique({
         nativeError: new Error('duplicate key value violates unique constraint'),
         client: 'postgres',
