@@ -21,7 +21,9 @@ export const STACK_NAMES = {
 /**
  * Adds Bastion's three stacks to `app`: stateful data (main region), edge (us-east-1,
  * CloudFront's WAF, certificate and Lambda@Edge) and the stateless app (main region). Both
- * regions are explicit, so nothing is looked up at synthesis.
+ * regions are explicit, so nothing is looked up at synthesis. Cross-stack references are
+ * weak (`Fn::GetStackOutput`, context `@aws-cdk/core:defaultCrossStackReferences` in
+ * infra/cdk.json), which also carries the us-east-1 values into the main region.
  *
  * @example
  * const app = new App();
@@ -34,7 +36,6 @@ export function createBastion(app: App, config: BastionConfig): BastionStacks {
     env,
     config,
     tags,
-    crossRegionReferences: true,
     terminationProtection: true,
     description:
       'Bastion stateful resources: network, keys, secrets, database, cache, buckets, identity',
@@ -43,7 +44,6 @@ export function createBastion(app: App, config: BastionConfig): BastionStacks {
     env: { account: config.account, region: 'us-east-1' },
     config,
     tags,
-    crossRegionReferences: true,
     configDeliveryBucketName:
       config.region === 'us-east-1'
         ? undefined
@@ -56,7 +56,6 @@ export function createBastion(app: App, config: BastionConfig): BastionStacks {
     tags,
     data,
     edge: edge.edge,
-    crossRegionReferences: true,
     description: 'Bastion stateless resources: Fargate API, ALB, CloudFront, DNS, monitoring',
   });
   stateless.addStackDependency(edge);

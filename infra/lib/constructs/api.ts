@@ -55,7 +55,10 @@ export interface ApiProps extends ApiTaskProps {
  * uploads.grantApp(api.taskRole);
  */
 export class Api extends Construct {
+  public readonly cluster: ecs.ICluster;
   public readonly service: ecs.FargateService;
+  /** The tasks' group: reaches the data stores; one-off admin tasks run with it too. */
+  public readonly taskSecurityGroup: ec2.ISecurityGroup;
   public readonly loadBalancer: elbv2.ApplicationLoadBalancer;
   public readonly targetGroup: elbv2.ApplicationTargetGroup;
   public readonly taskRole: iam.IRole;
@@ -75,6 +78,7 @@ export class Api extends Construct {
       vpc,
       containerInsightsV2: ecs.ContainerInsights.ENHANCED,
     });
+    this.cluster = cluster;
 
     const lbSg = new ec2.SecurityGroup(this, 'LoadBalancerSg', {
       vpc,
@@ -92,6 +96,7 @@ export class Api extends Construct {
     // AWS APIs, Cognito and the ClamAV mirrors speak HTTPS; SES SMTP is implicit TLS on 465.
     taskSg.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS out');
     taskSg.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(465), 'SMTPS out (SES)');
+    this.taskSecurityGroup = taskSg;
     taskSg.addIngressRule(lbSg, ec2.Port.tcp(task.port), 'ALB to Bastion');
     lbSg.addEgressRule(taskSg, ec2.Port.tcp(task.port), 'ALB to Bastion');
 

@@ -28,6 +28,8 @@ export class AppSecrets extends Construct {
   public readonly fieldEncryptionKeyId: secretsmanager.ISecret;
   /** `smtps://user:password@email-smtp.<region>.amazonaws.com:465`, filled in by the operator. */
   public readonly smtpUrl: secretsmanager.ISecret;
+  /** First admin's initial password, read by `create-admin` in the one-off admin task. */
+  public readonly adminPassword: secretsmanager.ISecret;
 
   constructor(scope: Construct, id: string, props: AppSecretsProps) {
     super(scope, id);
@@ -58,6 +60,12 @@ export class AppSecrets extends Construct {
       generateSecretString: { passwordLength: 32, excludePunctuation: true },
     });
 
+    this.adminPassword = new secretsmanager.Secret(this, 'AdminPassword', {
+      ...common,
+      description: 'Bastion: initial password of the first admin (change it at first sign-in)',
+      generateSecretString: { passwordLength: 32, excludeCharacters: '"\'\\`' },
+    });
+
     const manual = (secret: secretsmanager.ISecret, reason: string) =>
       Validations.of(secret).acknowledge({ id: 'AwsSolutions-SMG4', reason });
     manual(
@@ -73,6 +81,10 @@ export class AppSecrets extends Construct {
     manual(
       this.fieldEncryptionKeyId,
       'Holds a key identifier, not key material; the KMS key itself rotates yearly.',
+    );
+    manual(
+      this.adminPassword,
+      'Used once by create-admin; the admin replaces the password at first sign-in.',
     );
     manual(
       this.smtpUrl,

@@ -1,4 +1,10 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import {
+  CrossStackReferences,
+  Duration,
+  ReferenceStrength,
+  RemovalPolicy,
+  Validations,
+} from 'aws-cdk-lib';
 import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
@@ -51,6 +57,10 @@ export class StaticSite extends Construct {
 
   constructor(scope: Construct, id: string, props: StaticSiteProps) {
     super(scope, id);
+    // The edge inputs live in us-east-1, and every Lambda@Edge code change publishes a new
+    // version ARN. A strong cross-region reference (SSM export writer) refuses to change a
+    // value in use; a weak one (Fn::GetStackOutput) follows it on the next deploy.
+    CrossStackReferences.of(this).consume(ReferenceStrength.WEAK);
     this.bucket = new s3.Bucket(this, 'Client', {
       encryption: s3.BucketEncryption.S3_MANAGED,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,

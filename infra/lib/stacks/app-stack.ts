@@ -1,4 +1,5 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -6,6 +7,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { BastionConfig } from '../config.ts';
+import { AdminTask } from '../constructs/admin-task.ts';
 import { Api } from '../constructs/api.ts';
 import type { Edge } from '../constructs/edge.ts';
 import { Monitoring } from '../constructs/monitoring.ts';
@@ -28,6 +30,7 @@ export interface AppStackProps extends StackProps {
  */
 export class AppStack extends Stack {
   public readonly api: Api;
+  public readonly admin: AdminTask;
   public readonly site: StaticSite;
   public readonly monitoring: Monitoring;
 
@@ -57,36 +60,39 @@ export class AppStack extends Stack {
     const dbSecret = secret('DatabaseSecret', data.data.databaseSecret);
     const dbHost = db.instanceEndpoint.hostname;
     const dbPort = db.instanceEndpoint.port;
+    const environment: Record<string, string> = {
+      PUBLIC_URL: `https://${config.domainName}`,
+      // CloudFront, then the ALB: the client is the second address from the right.
+      TRUST_PROXY_HOPS: '2',
+      LOG_LEVEL: 'info',
+      // No password in the URL: node-postgres takes it from PGPASSWORD (an ECS secret).
+      DATABASE_URL: `postgres://bastion@${dbHost}:${dbPort}/bastion?sslmode=verify-full&sslrootcert=/app/certs/rds-global-bundle.pem`,
+      UPLOADS_BUCKET: data.uploads.bucket.bucketName,
+      AWS_REGION: this.region,
+      CLAMAV_URL: 'tcp://127.0.0.1:3310',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318',
+      OTEL_SERVICE_NAME: 'bastion',
+      COGNITO_USER_POOL_ID: data.auth.userPool.userPoolId,
+      COGNITO_CLIENT_ID: data.auth.client.userPoolClientId,
+      COGNITO_DOMAIN: data.auth.domainUrl,
+    };
+    const secrets: Record<string, ecs.Secret> = {
+      PGPASSWORD: ecs.Secret.fromSecretsManager(dbSecret, 'password'),
+      REDIS_URL: ecs.Secret.fromSecretsManager(secret('RedisUrl', data.data.redisUrl)),
+      JWT_SECRET: ecs.Secret.fromSecretsManager(secret('JwtSecret', data.secrets.jwtSecret)),
+      KMS_KEY_ID: ecs.Secret.fromSecretsManager(
+        secret('FieldKeyId', data.secrets.fieldEncryptionKeyId),
+        'keyId',
+      ),
+      SMTP_URL: ecs.Secret.fromSecretsManager(secret('SmtpUrl', data.secrets.smtpUrl)),
+    };
+    const image = ecs.ContainerImage.fromEcrRepository(data.repository, config.imageTag);
     this.api = new Api(this, 'Api', {
       vpc: data.network.vpc,
       dataStores: [data.data.databaseConnections, data.data.cacheConnections],
-      image: ecs.ContainerImage.fromEcrRepository(data.repository, config.imageTag),
-      environment: {
-        PUBLIC_URL: `https://${config.domainName}`,
-        // CloudFront, then the ALB: the client is the second address from the right.
-        TRUST_PROXY_HOPS: '2',
-        LOG_LEVEL: 'info',
-        // No password in the URL: node-postgres takes it from PGPASSWORD (an ECS secret).
-        DATABASE_URL: `postgres://bastion@${dbHost}:${dbPort}/bastion?sslmode=verify-full&sslrootcert=/app/certs/rds-global-bundle.pem`,
-        UPLOADS_BUCKET: data.uploads.bucket.bucketName,
-        AWS_REGION: this.region,
-        CLAMAV_URL: 'tcp://127.0.0.1:3310',
-        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318',
-        OTEL_SERVICE_NAME: 'bastion',
-        COGNITO_USER_POOL_ID: data.auth.userPool.userPoolId,
-        COGNITO_CLIENT_ID: data.auth.client.userPoolClientId,
-        COGNITO_DOMAIN: data.auth.domainUrl,
-      },
-      secrets: {
-        PGPASSWORD: ecs.Secret.fromSecretsManager(dbSecret, 'password'),
-        REDIS_URL: ecs.Secret.fromSecretsManager(secret('RedisUrl', data.data.redisUrl)),
-        JWT_SECRET: ecs.Secret.fromSecretsManager(secret('JwtSecret', data.secrets.jwtSecret)),
-        KMS_KEY_ID: ecs.Secret.fromSecretsManager(
-          secret('FieldKeyId', data.secrets.fieldEncryptionKeyId),
-          'keyId',
-        ),
-        SMTP_URL: ecs.Secret.fromSecretsManager(secret('SmtpUrl', data.secrets.smtpUrl)),
-      },
+      image,
+      environment,
+      secrets,
       appLogGroup: this.monitoring.appLogGroup,
       sidecarLogGroup: this.monitoring.sidecarLogGroup,
       cpu: config.sizes.taskCpu,
@@ -101,17 +107,30 @@ export class AppStack extends Stack {
       logsKey: keys.logs,
       logRetention,
     });
-    this.api.executionRole.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['kms:Decrypt'],
-        resources: [keys.data.keyArn],
-        conditions: {
-          StringEquals: { 'kms:ViaService': `secretsmanager.${this.region}.amazonaws.com` },
-        },
-      }),
-    );
+    this.admin = new AdminTask(this, 'Admin', {
+      image,
+      environment,
+      secrets: {
+        ...secrets,
+        ADMIN_PASSWORD: ecs.Secret.fromSecretsManager(
+          secret('AdminPassword', data.secrets.adminPassword),
+        ),
+      },
+      logGroup: this.monitoring.appLogGroup,
+    });
+    const decryptSecrets = new iam.PolicyStatement({
+      actions: ['kms:Decrypt'],
+      resources: [keys.data.keyArn],
+      conditions: {
+        StringEquals: { 'kms:ViaService': `secretsmanager.${this.region}.amazonaws.com` },
+      },
+    });
+    this.api.executionRole.addToPrincipalPolicy(decryptSecrets);
+    this.admin.definition.obtainExecutionRole().addToPrincipalPolicy(decryptSecrets);
     data.uploads.grantApp(this.api.taskRole);
-    keys.data.grant(this.api.taskRole, 'kms:GenerateDataKey', 'kms:Decrypt', 'kms:Encrypt');
+    for (const role of [this.api.taskRole, this.admin.definition.taskRole]) {
+      keys.data.grant(role, 'kms:GenerateDataKey', 'kms:Decrypt', 'kms:Encrypt');
+    }
     this.monitoring.watch(this.api.service, this.api.loadBalancer, this.api.targetGroup);
 
     this.site = new StaticSite(this, 'Site', {
@@ -125,5 +144,18 @@ export class AppStack extends Stack {
       originVerifyValue: this.api.originVerifyValue,
       accessLogs: data.logArchive.bucket,
     });
+
+    // What docs/deploy.md needs for one-off tasks and the client upload.
+    const outputs: Record<string, string> = {
+      ClusterName: this.api.cluster.clusterName,
+      AdminTaskDefinitionArn: this.admin.definition.taskDefinitionArn,
+      TaskSecurityGroupId: this.api.taskSecurityGroup.securityGroupId,
+      AppSubnetIds: data.network.vpc
+        .selectSubnets({ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS })
+        .subnetIds.join(','),
+      ClientBucketName: this.site.bucket.bucketName,
+      DistributionId: this.site.distribution.distributionId,
+    };
+    for (const [name, value] of Object.entries(outputs)) new CfnOutput(this, name, { value });
   }
 }

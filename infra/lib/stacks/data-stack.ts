@@ -22,7 +22,7 @@ export interface DataStackProps extends StackProps {
  * compliance recording. Deployed first; the stateless stacks only reference it.
  *
  * @example
- * const data = new DataStack(app, 'Bastion-Data', { env, config, crossRegionReferences: true });
+ * const data = new DataStack(app, 'Bastion-Data', { env, config });
  */
 export class DataStack extends Stack {
   public readonly keys: Keys;
