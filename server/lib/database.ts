@@ -38,7 +38,8 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
   return {
     knex: instance,
     kind: options.url ? 'postgres' : 'pglite',
-    withTransaction: (fn) => instance.transaction(fn),
+    // knex hands back a thenable Transaction, not a Promise: adopt it so callers get what the type says.
+    withTransaction: async (fn) => instance.transaction(fn),
     async migrate() {
       const [, applied] = (await instance.migrate.latest({
         migrationSource: migrations,

@@ -92,11 +92,12 @@ export class SessionStore {
   async touch(session: Session): Promise<void> {
     const now = this.now();
     if (now - session.lastSeenAt < TOUCH_INTERVAL_MS) return;
-    const touched = { ...session, lastSeenAt: now };
+    const touched = await this.change(session.id, (live) => ({ ...live, lastSeenAt: now }));
+    if (!touched) return;
     const ttl = this.ttl(touched);
-    await this.kv.set(key.session(session.id), JSON.stringify(touched), ttl);
     const current = await this.kv.get(key.currentRefresh(session.id));
-    if (current) await this.kv.set(key.currentRefresh(session.id), current, ttl);
+    // Extend, never replace: a refresh that landed since the read keeps its new token.
+    if (current) await this.kv.compareAndSet(key.currentRefresh(session.id), current, current, ttl);
   }
 
   /** Exchange a refresh token for a new one; detects reuse of a superseded token. */
@@ -108,18 +109,22 @@ export class SessionStore {
     if (!session) return { kind: 'invalid' };
     const next = newRefreshToken();
     const nextHash = hashToken(next);
-    const touched: Session = { ...session, lastSeenAt: this.now() };
-    const ttl = this.ttl(touched);
+    const now = this.now();
+    const ttl = this.ttl({ ...session, lastSeenAt: now });
     const swapped = await this.kv.compareAndSet(key.currentRefresh(sessionId), hash, nextHash, ttl);
     if (!swapped) {
       await this.revoke(session.userId, sessionId);
       return { kind: 'reused', session };
     }
-    await Promise.all([
-      this.kv.set(key.refresh(nextHash), sessionId, this.remaining(session)),
-      this.kv.set(key.session(sessionId), JSON.stringify(touched), ttl),
-    ]);
-    return { kind: 'rotated', session: touched, refreshToken: next };
+    await this.kv.set(key.refresh(nextHash), sessionId, this.remaining(session));
+    // If a reuse was detected meanwhile, the session is revoked and must stay so: `change`
+    // never recreates it, and the token issued here then leads nowhere.
+    const live = await this.change(sessionId, (current) => ({ ...current, lastSeenAt: now }));
+    return {
+      kind: 'rotated',
+      session: live ?? { ...session, lastSeenAt: now },
+      refreshToken: next,
+    };
   }
 
   async listForUser(userId: string): Promise<Session[]> {
@@ -157,11 +162,35 @@ export class SessionStore {
   /** Carry a role change into the user's live sessions, so it applies on the next request. */
   async updateRoles(userId: string, roles: Role[]): Promise<void> {
     for (const session of await this.listForUser(userId)) {
-      await this.kv.set(
-        key.session(session.id),
-        JSON.stringify({ ...session, roles }),
-        this.ttl(session),
-      );
+      await this.change(session.id, (live) => ({ ...live, roles }));
+    }
+  }
+
+  /**
+   * Read-modify-write of a live session as one compare-and-set, retried when another request
+   * wrote in between. Never recreates a session that ended (a revoke always wins) and never
+   * writes back a stale copy (a role change always sticks). Undefined when the session ended.
+   */
+  private async change(
+    sessionId: string,
+    update: (live: Session) => Session,
+  ): Promise<Session | undefined> {
+    for (;;) {
+      const raw = await this.kv.get(key.session(sessionId));
+      if (!raw) return undefined;
+      const live = JSON.parse(raw) as Session;
+      if (live.expiresAt <= this.now()) return undefined;
+      const next = update(live);
+      if (
+        await this.kv.compareAndSet(
+          key.session(sessionId),
+          raw,
+          JSON.stringify(next),
+          this.ttl(next),
+        )
+      ) {
+        return next;
+      }
     }
   }
 
@@ -169,7 +198,9 @@ export class SessionStore {
     return Math.max(1, Math.ceil((session.expiresAt - this.now()) / 1000));
   }
 
+  /** Until the idle deadline (counted from the last activity) or the absolute end, if sooner. */
   private ttl(session: Session): number {
-    return Math.min(this.policy.idleTimeoutSeconds, this.remaining(session));
+    const idleMs = session.lastSeenAt + this.policy.idleTimeoutSeconds * 1000 - this.now();
+    return Math.max(1, Math.min(Math.ceil(idleMs / 1000), this.remaining(session)));
   }
 }

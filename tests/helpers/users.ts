@@ -1,0 +1,61 @@
+import type { Knex, Transaction } from '../../server/lib/database.ts';
+import type { Role, User } from '../../server/modules/users/user.model.ts';
+import type { UserRepository } from '../../server/modules/users/user.repository.ts';
+
+/** Not a real argon2 hash: repository tests never verify passwords, and hashing is slow. */
+export const FAKE_HASH = '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNo';
+
+const suffix = () => crypto.randomUUID().replaceAll('-', '').slice(0, 10);
+
+export interface UserSpec {
+  readonly email?: string;
+  readonly username?: string;
+  readonly roles?: readonly Role[];
+  readonly status?: 'active' | 'disabled';
+  readonly createdAt?: Date;
+}
+
+/**
+ * Insert one user through UserRepository.createUser inside `trx`, then adjust what createUser
+ * does not take (status, creation time) with a plain update.
+ */
+export async function insertUser(
+  repo: UserRepository,
+  trx: Transaction,
+  spec: UserSpec = {},
+): Promise<User> {
+  const name = spec.username ?? `u${suffix()}`;
+  const created = await repo.createUser(
+    {
+      email: spec.email ?? `${name}@example.com`,
+      username: name,
+      passwordHash: FAKE_HASH,
+      roles: spec.roles ?? ['user'],
+    },
+    trx,
+  );
+  if (spec.status === undefined && spec.createdAt === undefined) return created;
+  await trx('users')
+    .where({ id: created.id })
+    .update({
+      ...(spec.status && { status: spec.status }),
+      ...(spec.createdAt && { createdAt: spec.createdAt }),
+    });
+  return (await repo.findById(created.id, trx)) as User;
+}
+
+/**
+ * Run `fn` in a transaction that is always rolled back, so each case (or property run) sees
+ * an empty users table and leaves nothing behind.
+ */
+export async function inRolledBackTransaction<T>(
+  knex: Knex,
+  fn: (trx: Transaction) => Promise<T>,
+): Promise<T> {
+  const trx = await knex.transaction();
+  try {
+    return await fn(trx);
+  } finally {
+    await trx.rollback();
+  }
+}

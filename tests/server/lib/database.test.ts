@@ -1,0 +1,156 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { MemoryStore } from '../../../server/kv/memory-store.ts';
+import { createDatabase, type Database, type Transaction } from '../../../server/lib/database.ts';
+import { createLogger } from '../../../server/lib/logger.ts';
+import { AuthService } from '../../../server/modules/auth/auth.service.ts';
+import { AccessTokens } from '../../../server/modules/auth/tokens.ts';
+import { SessionStore } from '../../../server/modules/sessions/session.store.ts';
+import type { Role } from '../../../server/modules/users/user.model.ts';
+import { UserRepository } from '../../../server/modules/users/user.repository.ts';
+import { UsersService } from '../../../server/modules/users/users.service.ts';
+import { testDatabase } from '../../helpers/app.ts';
+import { insertUser } from '../../helpers/users.ts';
+
+let db: Awaited<ReturnType<typeof testDatabase>>;
+let repo: UserRepository;
+beforeAll(async () => {
+  db = await testDatabase();
+  repo = new UserRepository(db.knex);
+});
+afterAll(() => db.dispose());
+
+/** Every row ever written for these emails, soft-deleted ones included, roles included. */
+async function rowsFor(...emails: string[]) {
+  const users = await db.knex('users').whereIn('email', emails);
+  const roles = await db.knex('user_roles').whereIn(
+    'userId',
+    users.map((user: { id: string }) => user.id),
+  );
+  return { users: users.length, roles: roles.length };
+}
+
+class Midway extends Error {}
+
+/** A repository whose setRoles fails, after whatever was written before it in the transaction. */
+class FailingRolesRepository extends UserRepository {
+  override async setRoles(userId: string, roles: readonly Role[], trx: Transaction) {
+    await super.setRoles(userId, roles, trx);
+    throw new Midway('setRoles failed');
+  }
+}
+
+const logger = createLogger({ level: 'silent' });
+
+describe('withTransaction', () => {
+  test('commits the writes when the function resolves', async () => {
+    const email = `commit-${crypto.randomUUID()}@example.com`;
+    const user = await db.withTransaction((trx) =>
+      insertUser(repo, trx, { email, roles: ['auditor'] }),
+    );
+    expect((await repo.getByEmail(email))?.id).toBe(user.id);
+    expect(await rowsFor(email)).toEqual({ users: 1, roles: 1 });
+  });
+
+  test('returns a real Promise of what the function returned', async () => {
+    const pending = db.withTransaction(async () => 42);
+    expect(pending).toBeInstanceOf(Promise);
+    expect(await pending).toBe(42);
+  });
+
+  test('a failure midway leaves none of the writes behind', async () => {
+    const email = `rollback-${crypto.randomUUID()}@example.com`;
+    await expect(
+      db.withTransaction(async (trx) => {
+        const user = await insertUser(repo, trx, { email, roles: ['admin', 'user'] });
+        expect(await repo.findById(user.id, trx)).toBeDefined();
+        throw new Midway('after the insert');
+      }),
+    ).rejects.toBeInstanceOf(Midway);
+    expect(await repo.getByEmail(email)).toBeUndefined();
+    expect(await rowsFor(email)).toEqual({ users: 0, roles: 0 });
+  });
+
+  test('a database error midway rolls back the earlier writes too', async () => {
+    const first = `first-${crypto.randomUUID()}@example.com`;
+    await expect(
+      db.withTransaction(async (trx) => {
+        await insertUser(repo, trx, { email: first, username: `dup${Date.now()}` });
+        await insertUser(repo, trx, { email: first.toUpperCase() });
+      }),
+    ).rejects.toThrow(/users_email_unique/);
+    expect(await rowsFor(first, first.toUpperCase())).toEqual({ users: 0, roles: 0 });
+  });
+});
+
+describe('services roll back a failed operation as a whole', () => {
+  function authService(users: UserRepository) {
+    const kv = new MemoryStore();
+    const sessions = new SessionStore(kv, { idleTimeoutSeconds: 3600, maxAgeSeconds: 86400 });
+    const tokens = new AccessTokens({
+      secret: crypto.getRandomValues(new Uint8Array(32)),
+      issuer: 'https://bastion.test',
+      audience: 'https://bastion.test/api',
+      ttlSeconds: 600,
+    });
+    return new AuthService({ db, users, sessions, tokens, kv, logger });
+  }
+
+  test('register: the user row is gone when storing the roles fails after it', async () => {
+    const service = authService(new FailingRolesRepository(db.knex));
+    const email = `register-${crypto.randomUUID()}@example.com`;
+    const input = { email, username: `reg${Date.now()}`, password: 'correct horse battery staple' };
+    await expect(service.register(input)).rejects.toBeInstanceOf(Midway);
+    expect(await rowsFor(email)).toEqual({ users: 0, roles: 0 });
+    // The same registration goes through once nothing fails: the rollback left no conflict.
+    const user = await authService(repo).register(input);
+    expect(user).toMatchObject({ email, roles: ['user'] });
+  });
+
+  test('adminUpdate: the status change is undone when the role change fails', async () => {
+    const users = new FailingRolesRepository(db.knex);
+    const sessions = new SessionStore(new MemoryStore(), {
+      idleTimeoutSeconds: 3600,
+      maxAgeSeconds: 86400,
+    });
+    const service = new UsersService({ db, users, sessions, logger });
+    const target = await db.withTransaction((trx) => insertUser(repo, trx, { roles: ['user'] }));
+    const admin = await db.withTransaction((trx) => insertUser(repo, trx, { roles: ['admin'] }));
+
+    await expect(
+      service.adminUpdate(admin.id, target.id, { status: 'disabled', roles: ['auditor'] }),
+    ).rejects.toBeInstanceOf(Midway);
+
+    expect(await repo.findById(target.id)).toMatchObject({ status: 'active', roles: ['user'] });
+  });
+});
+
+describe('migrations', () => {
+  /** A database with nothing applied: its own schema on PostgreSQL, a new PGlite otherwise. */
+  async function emptyDatabase(): Promise<Database & { drop(): Promise<void> }> {
+    const url = process.env.DATABASE_URL;
+    const schema = url ? `migr_${crypto.randomUUID().replaceAll('-', '').slice(0, 12)}` : undefined;
+    const fresh = await createDatabase({ url, schema, poolMax: 2 });
+    return Object.assign(fresh, {
+      async drop() {
+        if (schema) await fresh.knex.raw('drop schema if exists ?? cascade', [schema]);
+        await fresh.close();
+      },
+    });
+  }
+
+  test('apply once: a second run applies nothing and nothing is pending', async () => {
+    const fresh = await emptyDatabase();
+    try {
+      expect(await fresh.pendingMigrations()).toEqual(['001_users']);
+      expect(await fresh.migrate()).toEqual(['001_users']);
+      expect(await fresh.migrate()).toEqual([]);
+      expect(await fresh.pendingMigrations()).toEqual([]);
+      // The schema is usable after the second run.
+      const users = new UserRepository(fresh.knex);
+      await fresh.withTransaction((trx) => insertUser(users, trx));
+      expect(await users.count()).toBe(1);
+    } finally {
+      await fresh.drop();
+    }
+  });
+});

@@ -1,0 +1,109 @@
+import { describe, expect, test } from 'bun:test';
+import {
+  hashPassword,
+  PASSWORD_MAX,
+  PASSWORD_MIN,
+  passwordProblem,
+  verifyAgainstDummy,
+  verifyPassword,
+} from '../../../../server/modules/auth/password.ts';
+
+const account = { email: 'alice.liddell@example.com', username: 'AliceLiddell' };
+
+describe('passwordProblem (ASVS 6.2)', () => {
+  test('accepts a long lowercase passphrase: no composition rules', () => {
+    expect(passwordProblem('correct horse battery staple', account)).toBeUndefined();
+    expect(passwordProblem('aaaaaaaaaaaaaaaaaaaaaaabcd', account)).toBeUndefined();
+  });
+
+  test(`refuses fewer than ${PASSWORD_MIN} characters and accepts exactly ${PASSWORD_MIN}`, () => {
+    expect(passwordProblem('x7#kLm2pQ9v', account)).toContain('at least 12');
+    expect(passwordProblem('x7#kLm2pQ9vR', account)).toBeUndefined();
+  });
+
+  test(`refuses more than ${PASSWORD_MAX} characters and accepts exactly ${PASSWORD_MAX}`, () => {
+    expect(passwordProblem('k'.repeat(PASSWORD_MAX), account)).toBeUndefined();
+    expect(passwordProblem('k'.repeat(PASSWORD_MAX + 1), account)).toContain('at most 128');
+  });
+
+  test('counts code points, not UTF-16 units: 12 emoji are enough, 11 are not', () => {
+    expect('😀'.repeat(12)).toHaveLength(24);
+    expect(passwordProblem('😀'.repeat(12), account)).toBeUndefined();
+    expect(passwordProblem('😀'.repeat(11), account)).toContain('at least 12');
+    expect(passwordProblem('😀'.repeat(PASSWORD_MAX), account)).toBeUndefined();
+    expect(passwordProblem('😀'.repeat(PASSWORD_MAX + 1), account)).toContain('at most');
+  });
+
+  test('counts length after NFKC normalization', () => {
+    // "e" + combining acute composes to one code point: 24 code points typed, 12 counted.
+    expect(passwordProblem('e\u0301'.repeat(12), account)).toBeUndefined();
+    expect(passwordProblem('e\u0301'.repeat(6), account)).toContain('at least 12');
+    // The "ffi" ligature is one code point typed and three after NFKC.
+    expect(passwordProblem('\uFB03'.repeat(4), account)).toBeUndefined();
+  });
+
+  test('refuses the account email or username, whatever the case', () => {
+    expect(passwordProblem('ALICE.LIDDELL@EXAMPLE.COM', account)).toContain('email or username');
+    expect(passwordProblem('Alice.Liddell@Example.com', account)).toContain('email or username');
+    const longName = { username: 'WonderlandAlice' };
+    expect(passwordProblem('wonderlandalice', longName)).toContain('email or username');
+    expect(passwordProblem('ｗｏｎｄｅｒｌａｎｄａｌｉｃｅ', longName)).toContain(
+      'email or username',
+    );
+  });
+
+  test('refuses commonly used passwords, whatever the case', () => {
+    expect(passwordProblem('123qweasdzxc', account)).toContain('too common');
+    expect(passwordProblem('QWERTY123456', account)).toContain('too common');
+    expect(passwordProblem('1q2w3e4r5t6y', {})).toContain('too common');
+  });
+});
+
+describe('hashPassword', () => {
+  test('produces argon2id at OWASP parameters m=19456, t=2, p=1', async () => {
+    const hash = await hashPassword('correct horse battery staple');
+    const match =
+      /^\$argon2id\$v=(\d+)\$m=(\d+),t=(\d+),p=(\d+)\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)$/.exec(
+        hash,
+      );
+    expect(match).not.toBeNull();
+    const [, version, memory, time, lanes, salt] = match ?? [];
+    expect({ version, memory, time, lanes }).toEqual({
+      version: '19',
+      memory: '19456',
+      time: '2',
+      lanes: '1',
+    });
+    expect(Buffer.from(salt ?? '', 'base64').byteLength).toBeGreaterThanOrEqual(16);
+  });
+
+  test('salts every hash: the same password hashes differently twice', async () => {
+    const password = 'correct horse battery staple';
+    expect(await hashPassword(password)).not.toBe(await hashPassword(password));
+  });
+});
+
+describe('verifyPassword', () => {
+  test('accepts the password and refuses any other', async () => {
+    const hash = await hashPassword('correct horse battery staple');
+    expect(await verifyPassword('correct horse battery staple', hash)).toBe(true);
+    expect(await verifyPassword('correct horse battery stapl', hash)).toBe(false);
+    expect(await verifyPassword('Correct horse battery staple', hash)).toBe(false);
+  });
+
+  test('matches NFKC-equivalent forms of the same password', async () => {
+    const composed = await hashPassword('caf\u00e9 au lait, s\u2019il vous pla\u00eet');
+    expect(await verifyPassword('cafe\u0301 au lait, s\u2019il vous plai\u0302t', composed)).toBe(
+      true,
+    );
+    const fullwidth = await hashPassword('Ｐａｓｓｗｏｒｄ\u3000ｆｕｌｌｗｉｄｔｈ');
+    expect(await verifyPassword('Password fullwidth', fullwidth)).toBe(true);
+  });
+});
+
+describe('verifyAgainstDummy', () => {
+  test('always answers false, whatever the password', async () => {
+    expect(await verifyAgainstDummy('correct horse battery staple')).toBe(false);
+    expect(await verifyAgainstDummy('')).toBe(false);
+  });
+});
