@@ -3,7 +3,7 @@ import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
 import { securityHeadersHandlerSource } from '../edge/security-headers.ts';
@@ -98,6 +98,13 @@ export class Edge extends Construct {
       id: 'AwsSolutions-L1',
       reason: 'Lambda@Edge accepts fewer runtimes than Lambda; nodejs22.x is its newest Node.',
     });
+    // The group CDK creates for the function (flag useCdkManagedLogGroup) takes no options:
+    // give it the same key and retention as every other group.
+    const managed = fn.node.tryFindChild('LogGroup')?.node.defaultChild;
+    if (managed instanceof logs.CfnLogGroup) {
+      managed.kmsKeyId = props.logsKey.keyArn;
+      managed.retentionInDays = props.logRetention;
+    }
     this.securityHeaders = fn.currentVersion;
   }
 }

@@ -51,3 +51,28 @@ export function synthesized(): Synthesized {
   };
   return cached;
 }
+
+/** A resource as it appears in a template: its type, properties and attributes. */
+export interface TemplateResource {
+  readonly Type: string;
+  readonly Properties: Record<string, unknown>;
+  readonly DeletionPolicy?: string;
+  readonly UpdateReplacePolicy?: string;
+}
+
+/** Every resource of `type` in `template`, keyed by logical id. */
+export function resourcesOf(template: Template, type: string): Record<string, TemplateResource> {
+  return template.findResources(type) as Record<string, TemplateResource>;
+}
+
+/** The single resource of `type`; fails the test when there is not exactly one. */
+export function onlyResource(template: Template, type: string): TemplateResource {
+  const found = Object.values(resourcesOf(template, type));
+  if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}`);
+  return found[0]!;
+}
+
+/** All three templates, for properties every stack must have. */
+export function allTemplates(s: Synthesized): Template[] {
+  return [s.data, s.edge, s.app];
+}
