@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 export type Environment = 'development' | 'test' | 'production';
@@ -63,7 +63,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
   const production = mode === 'production';
 
   const int = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = env[name];
+    const raw = env[name]?.trim();
     if (raw === undefined || raw === '') return fallback;
     const value = Number(raw);
     if (!Number.isInteger(value) || value < min || value > max) {
@@ -183,10 +183,20 @@ function jwtSecret(
 function developmentSecret(dataDir: string, warn?: (message: string) => void): Uint8Array {
   const file = join(dataDir, 'secrets.json');
   if (existsSync(file)) {
-    const stored = JSON.parse(readFileSync(file, 'utf8')) as { jwtSecret?: string };
+    let stored: { jwtSecret?: unknown } = {};
+    try {
+      stored = JSON.parse(readFileSync(file, 'utf8')) as { jwtSecret?: unknown };
+    } catch {
+      // unreadable: replaced with a fresh secret below
+    }
     if (typeof stored.jwtSecret === 'string' && stored.jwtSecret.length >= 43) {
+      if ((statSync(file).mode & 0o077) !== 0) {
+        chmodSync(file, 0o600);
+        warn?.(`${file} was readable by others: its mode is now 0600`);
+      }
       return Buffer.from(stored.jwtSecret, 'base64url');
     }
+    warn?.(`${file} held no usable secret: replacing it`);
   }
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const secret = crypto.getRandomValues(new Uint8Array(48));

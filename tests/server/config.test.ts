@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from 'bun:test';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, type Env, loadConfig } from '../../server/config.ts';
@@ -82,6 +82,34 @@ describe('development defaults', () => {
     const config = loadConfig({ DATA_DIR: dataDir, JWT_SECRET: STRONG_SECRET });
     expect(new TextDecoder().decode(config.jwt.secret)).toBe(STRONG_SECRET);
     expect(() => statSync(join(dataDir, 'secrets.json'))).toThrow();
+  });
+
+  test('a secrets file left readable by others is tightened back to 0600 on reuse', () => {
+    const dataDir = tempDataDir();
+    const first = loadConfig({ DATA_DIR: dataDir });
+    chmodSync(join(dataDir, 'secrets.json'), 0o644);
+    const warnings: string[] = [];
+    const second = loadConfig({ DATA_DIR: dataDir }, { warn: (message) => warnings.push(message) });
+    expect(Buffer.from(second.jwt.secret)).toEqual(Buffer.from(first.jwt.secret));
+    expect(statSync(join(dataDir, 'secrets.json')).mode & 0o777).toBe(0o600);
+    expect(warnings.join()).toContain('now 0600');
+  });
+
+  test('a corrupt secrets file is replaced with a fresh secret, not a crash', () => {
+    const dataDir = tempDataDir();
+    loadConfig({ DATA_DIR: dataDir });
+    writeFileSync(join(dataDir, 'secrets.json'), '{not json', { mode: 0o600 });
+    const warnings: string[] = [];
+    const config = loadConfig({ DATA_DIR: dataDir }, { warn: (message) => warnings.push(message) });
+    expect(config.jwt.secret.byteLength).toBe(48);
+    expect(JSON.parse(readFileSync(join(dataDir, 'secrets.json'), 'utf8')).jwtSecret).toHaveLength(
+      64,
+    );
+    expect(warnings.join()).toContain('no usable secret');
+  });
+
+  test('a blank PORT means the default, not port 0', () => {
+    expect(loadConfig({ DATA_DIR: tempDataDir(), PORT: ' ' }).port).toBe(3000);
   });
 });
 
