@@ -45,6 +45,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-
 export const isUuid = (value: string) => UUID.test(value);
 
 interface SortSpec {
+  /** The normalized sort as requested, direction included: what a cursor is bound to. */
+  readonly key: string;
   readonly field: string;
   readonly column: string;
   readonly direction: 'asc' | 'desc';
@@ -150,7 +152,7 @@ export abstract class BaseRepository<M extends Model & { id: string }, E extends
       if (query.page !== undefined) throw badRequest('Use either page or cursor, not both');
       const keyset = filtered.clone();
       if (query.cursor !== '') {
-        const [value, id] = decodeCursor(query.cursor, sort.field);
+        const [value, id] = decodeCursor(query.cursor, sort.key);
         const op = sort.direction === 'asc' ? '>' : '<';
         keyset.whereRaw(`(??, ??) ${op} (?, ?)`, [sort.column, idColumn, value, id]);
       }
@@ -162,7 +164,7 @@ export abstract class BaseRepository<M extends Model & { id: string }, E extends
       const last = items.at(-1) as Record<string, unknown> | undefined;
       const nextCursor =
         rows.length > pageSize && last
-          ? encodeCursor(sort.field, last[sort.field], String(last.id))
+          ? encodeCursor(sort.key, last[sort.field], String(last.id))
           : null;
       return { items, pageSize, nextCursor };
     }
@@ -196,7 +198,7 @@ export abstract class BaseRepository<M extends Model & { id: string }, E extends
       ? this.listPolicy.sorts[field]
       : undefined;
     if (!column) throw badRequest(`Cannot sort by "${field}"`, { sort: 'not_allowed' });
-    return { field, column, direction };
+    return { key: `${direction === 'desc' ? '-' : ''}${field}`, field, column, direction };
   }
 
   private qualify(where: Readonly<Record<string, unknown>>): Record<string, unknown> {
@@ -206,18 +208,19 @@ export abstract class BaseRepository<M extends Model & { id: string }, E extends
   }
 }
 
-function encodeCursor(field: string, value: unknown, id: string): string {
+/** A cursor names the sort it was made for (e.g. '-email'); under any other sort it is refused. */
+function encodeCursor(sortKey: string, value: unknown, id: string): string {
   const plain = value instanceof Date ? value.toISOString() : value;
-  return Buffer.from(JSON.stringify([field, plain, id])).toString('base64url');
+  return Buffer.from(JSON.stringify([sortKey, plain, id])).toString('base64url');
 }
 
-function decodeCursor(cursor: string, field: string): [string | number, string] {
+function decodeCursor(cursor: string, sortKey: string): [string | number, string] {
   try {
     const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (
       Array.isArray(parsed) &&
       parsed.length === 3 &&
-      parsed[0] === field &&
+      parsed[0] === sortKey &&
       (typeof parsed[1] === 'string' || typeof parsed[1] === 'number') &&
       typeof parsed[2] === 'string' &&
       isUuid(parsed[2])

@@ -5,12 +5,17 @@ import { RedisStore } from '../../server/kv/redis-store.ts';
 import type { KeyValueStore } from '../../server/kv/store.ts';
 import { createDatabase, type Database } from '../../server/lib/database.ts';
 import { createLogger } from '../../server/lib/logger.ts';
+import { hashPassword } from '../../server/modules/auth/password.ts';
+import type { Role, User, UserStatus } from '../../server/modules/users/user.model.ts';
 import { ACCESS_COOKIE, REFRESH_COOKIE } from '../../server/plugins/auth.ts';
 
 export const ORIGIN = 'http://localhost:3000';
 export const PASSWORD = 'correct horse battery staple';
 
 const suffix = () => crypto.randomUUID().replaceAll('-', '').slice(0, 12);
+
+/** A name no other test has used: `prefix` plus 12 hex characters (a valid username). */
+export const uniqueName = (prefix = 'u') => `${prefix}${suffix()}`;
 
 /**
  * A real database for one test file: PostgreSQL in its own schema when DATABASE_URL is set,
@@ -65,6 +70,15 @@ export interface Session {
   readonly user: { id: string; email: string; username: string; roles: string[] };
   readonly accessToken: string;
   readonly refreshToken: string;
+}
+
+export interface SeedUser {
+  readonly email?: string;
+  readonly username?: string;
+  readonly displayName?: string;
+  readonly roles?: Role[];
+  readonly status?: UserStatus;
+  readonly createdAt?: Date;
 }
 
 export type TestApp = Awaited<ReturnType<typeof createTestApp>>;
@@ -149,6 +163,38 @@ export async function createTestApp(overrides: Partial<Omit<AppDeps, 'db' | 'kv'
     return login.body;
   }
 
+  let seededHash: Promise<string> | undefined;
+
+  /**
+   * Insert an account through the repository, skipping HTTP and sharing one argon2 hash of
+   * PASSWORD: for fixtures whose creation is not what the test proves. The account can sign in.
+   */
+  async function seedUser(spec: SeedUser = {}): Promise<User> {
+    counter += 1;
+    const username = spec.username ?? `seed${counter}x${suffix().slice(0, 6)}`;
+    seededHash ??= hashPassword(PASSWORD);
+    const passwordHash = await seededHash;
+    const users = app.services.users;
+    return db.withTransaction(async (trx) => {
+      const user = await users.createUser(
+        {
+          email: spec.email ?? `${username}@example.com`,
+          username,
+          displayName: spec.displayName ?? null,
+          passwordHash,
+          roles: spec.roles ?? ['user'],
+        },
+        trx,
+      );
+      const patch: Partial<User> = {
+        ...(spec.status && { status: spec.status }),
+        ...(spec.createdAt && { createdAt: spec.createdAt }),
+      };
+      if (Object.keys(patch).length === 0) return user;
+      return (await users.update(user.id, patch, trx)) as User;
+    });
+  }
+
   return {
     app,
     db,
@@ -157,6 +203,7 @@ export async function createTestApp(overrides: Partial<Omit<AppDeps, 'db' | 'kv'
     request,
     signUp,
     signIn,
+    seedUser,
     cookieNames: { access: ACCESS_COOKIE, refresh: REFRESH_COOKIE },
     async close() {
       await kv.close();

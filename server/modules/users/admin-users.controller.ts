@@ -29,7 +29,7 @@ export function adminUsersController(deps: {
         const { page, pageSize, cursor, sort, ...filters } = query;
         const result =
           cursor !== undefined
-            ? await users.list({ cursor, pageSize, sort, filters })
+            ? await users.list({ cursor, page, pageSize, sort, filters })
             : await users.list({ page, pageSize, sort, filters });
         return { ...result, items: result.items.map(toPublicUser) };
       },

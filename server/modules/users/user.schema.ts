@@ -6,8 +6,11 @@ export const Username = t.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{2,31}$' 
 export const DisplayName = t.String({ minLength: 1, maxLength: 100 });
 /** Long enough to say "too long" clearly; the policy (12–128) lives in the service. */
 export const PasswordInput = t.String({ minLength: 1, maxLength: 1024 });
-export const Role = t.UnionEnum(ROLES);
-export const Status = t.UnionEnum(USER_STATUSES);
+// t.UnionEnum defaults to its first value, and Elysia fills defaults into absent optional
+// fields: a role-only PATCH became status 'active' (re-enabling a disabled user) and an
+// unfiltered list became role=admin&status=active. No default, so absent stays absent.
+export const Role = t.UnionEnum(ROLES, { default: undefined });
+export const Status = t.UnionEnum(USER_STATUSES, { default: undefined });
 export const UserId = t.Object(
   { id: t.String({ format: 'uuid' }) },
   { additionalProperties: false },
