@@ -27,42 +27,48 @@ const asset = (body: string, type: string) => () =>
     headers: { 'content-type': type, 'cache-control': 'public, max-age=3600' },
   });
 
+const HIDDEN = { detail: { hide: true } };
+
 /** OpenAPI document at /api/docs/json, generated from the route schemas; Swagger UI at /api/docs. */
 export function docsController(deps: { readonly authPlugin: ReturnType<typeof auth> }) {
-  return new Elysia({ name: 'docs-controller' })
-    .use(deps.authPlugin)
-    .guard({ public: true, detail: { hide: true } }, (app) =>
-      app
-        .use(
-          openapi({
-            path: '/api/docs/openapi',
-            specPath: '/api/docs/json',
-            provider: null,
-            documentation: {
-              info: {
-                title: 'Bastion API',
-                version: '0.1.0',
-                description: 'Accounts, sessions, roles and the admin user API.',
-              },
-              components: {
-                securitySchemes: {
-                  bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
-                  cookie: { type: 'apiKey', in: 'cookie', name: '__Host-bastion_at' },
-                },
+  return (
+    new Elysia({ name: 'docs-controller' })
+      .use(deps.authPlugin)
+      // A standalone guard: everything below is public, and the OpenAPI plugin still sees
+      // every route of the app (a scoped guard would hide them from it).
+      .guard({ public: true })
+      .use(
+        openapi({
+          path: '/api/docs/openapi',
+          specPath: '/api/docs/json',
+          provider: null,
+          documentation: {
+            info: {
+              title: 'Bastion API',
+              version: '0.1.0',
+              description: 'Accounts, sessions, roles and the admin user API.',
+            },
+            components: {
+              securitySchemes: {
+                bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+                cookie: { type: 'apiKey', in: 'cookie', name: '__Host-bastion_at' },
               },
             },
-            exclude: { paths: [/^\/api\/docs/, '/*'] },
-          }),
-        )
-        .get(
-          '/api/docs',
-          () => new Response(PAGE, { headers: { 'content-type': 'text/html; charset=utf-8' } }),
-        )
-        .get(
-          '/api/docs/assets/swagger-ui-bundle.js',
-          asset(bundle, 'text/javascript; charset=utf-8'),
-        )
-        .get('/api/docs/assets/swagger-ui.css', asset(css, 'text/css; charset=utf-8'))
-        .get('/api/docs/assets/init.js', asset(INIT, 'text/javascript; charset=utf-8')),
-    );
+          },
+          exclude: { paths: [/^\/api\/docs/, '/*'] },
+        }),
+      )
+      .get(
+        '/api/docs',
+        () => new Response(PAGE, { headers: { 'content-type': 'text/html; charset=utf-8' } }),
+        HIDDEN,
+      )
+      .get(
+        '/api/docs/assets/swagger-ui-bundle.js',
+        asset(bundle, 'text/javascript; charset=utf-8'),
+        HIDDEN,
+      )
+      .get('/api/docs/assets/swagger-ui.css', asset(css, 'text/css; charset=utf-8'), HIDDEN)
+      .get('/api/docs/assets/init.js', asset(INIT, 'text/javascript; charset=utf-8'), HIDDEN)
+  );
 }
