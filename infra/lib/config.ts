@@ -124,8 +124,8 @@ export function loadConfig(read: ContextReader): BastionConfig {
     natGateways: integer(read, 'natGateways', DEFAULT_SIZES.natGateways, 1),
     taskCpu: integer(read, 'taskCpu', DEFAULT_SIZES.taskCpu, 256),
     taskMemoryMiB: integer(read, 'taskMemoryMiB', DEFAULT_SIZES.taskMemoryMiB, 2048),
-    minTasks: integer(read, 'minTasks', DEFAULT_SIZES.minTasks, 2),
-    maxTasks: integer(read, 'maxTasks', DEFAULT_SIZES.maxTasks, 2),
+    minTasks: integer(read, 'minTasks', DEFAULT_SIZES.minTasks, 0),
+    maxTasks: integer(read, 'maxTasks', DEFAULT_SIZES.maxTasks, 1),
     dbInstanceType: text(
       read,
       'dbInstanceType',

@@ -42,7 +42,7 @@ describe('loadConfig', () => {
     ['domainName', 'bastion.other.org', /not inside hosted zone/],
     ['availabilityZones', ['eu-west-1a'], /two or more zones/],
     ['availabilityZones', ['eu-west-1a', 'us-east-1b'], /two or more zones of eu-west-1/],
-    ['minTasks', '1', /minTasks/],
+    ['minTasks', '-1', /minTasks/],
     ['maxTasks', '2.5', /maxTasks/],
     ['logRetentionDays', 42, /logRetentionDays/],
     ['enableConfigRecorder', 'yes', /enableConfigRecorder/],
@@ -50,6 +50,10 @@ describe('loadConfig', () => {
     ['alarmEmail', undefined, /alarmEmail/],
   ])('rejects %s = %p, naming the key', (key, value, message) => {
     expect(() => loadConfig(read({ [key]: value }))).toThrow(message);
+  });
+
+  test('allows zero tasks, for the first deploy before migrations have run', () => {
+    expect(loadConfig(read({ minTasks: '0' })).sizes.minTasks).toBe(0);
   });
 
   test('rejects fewer maximum than minimum tasks', () => {

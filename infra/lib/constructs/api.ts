@@ -66,6 +66,7 @@ export class Api extends Construct {
   public readonly executionRole: iam.IRole;
   /** Value CloudFront must send in `x-origin-verify` (a dynamic reference, not plaintext). */
   public readonly originVerifyValue: string;
+  public readonly originVerifySecretArn: string;
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
@@ -144,6 +145,7 @@ export class Api extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     this.originVerifyValue = originVerify.secretValue.unsafeUnwrap();
+    this.originVerifySecretArn = originVerify.secretArn;
     Validations.of(originVerify).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason:

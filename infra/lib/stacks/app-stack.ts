@@ -148,6 +148,8 @@ export class AppStack extends Stack {
     // What docs/deploy.md needs for one-off tasks and the client upload.
     const outputs: Record<string, string> = {
       ClusterName: this.api.cluster.clusterName,
+      ServiceName: this.api.service.serviceName,
+      OriginVerifySecretArn: this.api.originVerifySecretArn,
       AdminTaskDefinitionArn: this.admin.definition.taskDefinitionArn,
       TaskSecurityGroupId: this.api.taskSecurityGroup.securityGroupId,
       AppSubnetIds: data.network.vpc

@@ -1,4 +1,4 @@
-import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
@@ -93,6 +93,20 @@ export class DataStack extends Stack {
       recorder: config.enableConfigRecorder,
       guardDuty: config.enableGuardDuty,
     });
+
+    // What docs/deploy.md needs: where to push the image, which secrets to set or rotate.
+    const outputs: Record<string, string> = {
+      RepositoryUri: this.repository.repositoryUri,
+      DatabaseSecretArn: this.data.databaseSecret.secretArn,
+      RedisAuthTokenSecretArn: this.secrets.redisAuthToken.secretArn,
+      RedisUrlSecretArn: this.data.redisUrl.secretArn,
+      JwtSecretArn: this.secrets.jwtSecret.secretArn,
+      FieldEncryptionKeyIdSecretArn: this.secrets.fieldEncryptionKeyId.secretArn,
+      SmtpUrlSecretArn: this.secrets.smtpUrl.secretArn,
+      AdminPasswordSecretArn: this.secrets.adminPassword.secretArn,
+      CacheReplicationGroupId: this.data.cache.ref,
+    };
+    for (const [name, value] of Object.entries(outputs)) new CfnOutput(this, name, { value });
   }
 
   /** The configured zones: the VPC checks against this list, which would otherwise be a lookup. */
