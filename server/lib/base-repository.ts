@@ -1,6 +1,6 @@
 import type { Model, ModelClass, PartialModelObject, QueryBuilder } from 'objection';
 import type { Knex, Transaction } from './database.ts';
-import { badRequest } from './errors.ts';
+import { AppError, badRequest, CommonErrors } from './errors.ts';
 
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 20;
@@ -40,6 +40,10 @@ export interface CursorPage<E> {
   readonly pageSize: number;
   readonly nextCursor: string | null;
 }
+
+/** A parameter out of range: the same code and shape as a schema failure, naming the field. */
+const invalid = (message: string, field: string) =>
+  new AppError(400, CommonErrors.validation, message, { [field]: message });
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 export const isUuid = (value: string) => UUID.test(value);
@@ -133,7 +137,7 @@ export abstract class BaseRepository<M extends Model & { id: string }, E extends
   async list(query: ListQuery, trx?: Transaction): Promise<OffsetPage<E> | CursorPage<E>> {
     const pageSize = query.pageSize ?? DEFAULT_PAGE_SIZE;
     if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
-      throw badRequest(`pageSize must be between 1 and ${MAX_PAGE_SIZE}`, { pageSize: 'range' });
+      throw invalid(`pageSize must be between 1 and ${MAX_PAGE_SIZE}`, 'pageSize');
     }
     const sort = this.parseSort(query.sort ?? this.listPolicy.defaultSort);
     const filtered = this.baseQuery(trx);
@@ -171,7 +175,7 @@ export abstract class BaseRepository<M extends Model & { id: string }, E extends
 
     const page = query.page ?? 1;
     if (!Number.isInteger(page) || page < 1) {
-      throw badRequest('page must be 1 or more', { page: 'range' });
+      throw invalid('page must be 1 or more', 'page');
     }
     const [countRow] = (await filtered
       .clone()

@@ -48,8 +48,10 @@ export const AdminPatch = t.Object(
 
 export const UserListQuery = t.Object(
   {
-    page: t.Optional(t.Integer({ minimum: 1, maximum: 100_000 })),
-    pageSize: t.Optional(t.Integer({ minimum: 1, maximum: 100 })),
+    // Ranges are checked by the repository, which names the field in its 400; Elysia's
+    // per-property coercion would report a range failure without the parameter's name.
+    page: t.Optional(t.Integer({ description: '1 or more' })),
+    pageSize: t.Optional(t.Integer({ description: '1 to 100, default 20' })),
     cursor: t.Optional(t.String({ maxLength: 512 })),
     sort: t.Optional(t.String({ maxLength: 32 })),
     q: t.Optional(t.String({ minLength: 1, maxLength: 100 })),

@@ -87,8 +87,9 @@ describe('offset pagination', () => {
         code: 'validation_failed',
         requestId: response.headers.get('x-request-id') ?? 'missing',
       });
-      // Elysia's integer coercion drops the property name, so the key is not asserted.
-      expect(Object.keys(response.body.error.fields ?? {})).toHaveLength(1);
+      expect(Object.keys(response.body.error.fields ?? {})).toEqual([
+        query.split('=')[0] as string,
+      ]);
     },
   );
 
