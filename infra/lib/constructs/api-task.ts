@@ -76,9 +76,9 @@ export class ApiTask extends Construct {
       },
     });
     this.definition = def;
-    const scratch = (name: string) => def.addVolume({ name });
+    // Task-scoped scratch volumes: the only writable paths under read-only root filesystems.
     for (const name of ['app-tmp', 'clamav-db', 'clamav-run', 'clamav-log', 'clamav-tmp']) {
-      scratch(name);
+      def.addVolume({ name });
     }
     const mount = (container: ecs.ContainerDefinition, sourceVolume: string, path: string) =>
       container.addMountPoints({ sourceVolume, containerPath: path, readOnly: false });
