@@ -103,7 +103,7 @@ export function auth(options: AuthOptions) {
         return {
           transform: gate(async ({ request }: { request: Request }) => {
             const principal = await authenticate(request);
-            if (!hasPermission(principal.session.roles, permission)) throw forbidden();
+            if (!hasPermission(principal.session.user.roles, permission)) throw forbidden();
             principals.set(request, principal);
           }, `permission:${permission}`),
           resolve: ({ request }: { request: Request }) => {

@@ -1,4 +1,5 @@
 import type { Knex, Transaction } from '../../server/lib/database.ts';
+import type { PublicUser } from '../../server/modules/users/public-user.ts';
 import type { Role, User } from '../../server/modules/users/user.model.ts';
 import type { UserRepository } from '../../server/modules/users/user.repository.ts';
 
@@ -58,4 +59,23 @@ export async function inRolledBackTransaction<T>(
   } finally {
     await trx.rollback();
   }
+}
+
+/** The user snapshot a session carries, for tests that drive SessionStore directly. */
+export function sessionUser(
+  id: string = crypto.randomUUID(),
+  roles: Role[] = ['user'],
+): PublicUser {
+  const now = new Date(0).toISOString();
+  return {
+    id,
+    email: `${id.slice(0, 8)}@example.com`,
+    username: `u${id.slice(0, 8)}`,
+    displayName: null,
+    status: 'active',
+    roles,
+    emailVerified: false,
+    createdAt: now,
+    updatedAt: now,
+  };
 }

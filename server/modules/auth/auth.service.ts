@@ -3,6 +3,7 @@ import type { Database } from '../../lib/database.ts';
 import { AppError, badRequest, conflict } from '../../lib/errors.ts';
 import { type Logger, maskEmail } from '../../lib/logger.ts';
 import type { Session, SessionStore } from '../sessions/session.store.ts';
+import { toPublicUser } from '../users/public-user.ts';
 import type { Role, User } from '../users/user.model.ts';
 import type { UserRepository } from '../users/user.repository.ts';
 import { AuthErrors } from './auth.errors.ts';
@@ -110,8 +111,7 @@ export class AuthService {
       throw new AppError(403, AuthErrors.accountDisabled, 'This account is disabled');
     }
     const { session, refreshToken } = await this.deps.sessions.create({
-      userId: user.id,
-      roles: user.roles,
+      user: toPublicUser(user),
       ...client,
     });
     this.deps.logger.info(
@@ -150,7 +150,13 @@ export class AuthService {
       await this.deps.sessions.revoke(result.session.userId, result.session.id);
       throw new AppError(401, AuthErrors.sessionEnded, 'Session has ended');
     }
-    return this.issue(user, result.session, result.refreshToken);
+    // Every refresh re-reads the user, so even a change made outside the services reaches
+    // the session's snapshot within one access-token lifetime.
+    const fresh = toPublicUser(user);
+    if (JSON.stringify(fresh) !== JSON.stringify(result.session.user)) {
+      await this.deps.sessions.syncUser(fresh);
+    }
+    return this.issue(user, { ...result.session, user: fresh }, result.refreshToken);
   }
 
   async logout(userId: string, sessionId: string): Promise<void> {
@@ -184,7 +190,11 @@ export class AuthService {
       });
     }
     const passwordHash = await hashPassword(newPassword);
-    await this.deps.users.update(userId, { passwordHash, passwordChangedAt: new Date() });
+    const updated = await this.deps.users.update(userId, {
+      passwordHash,
+      passwordChangedAt: new Date(),
+    });
+    if (updated) await this.deps.sessions.syncUser(toPublicUser(updated));
     const ended = await this.deps.sessions.revokeAll(userId, sessionId);
     this.deps.logger.info(
       { event: 'auth.password.changed', userId, endedSessions: ended },

@@ -1,10 +1,14 @@
 import type { KeyValueStore } from '../../kv/store.ts';
-import type { Role } from '../users/user.model.ts';
+import type { PublicUser } from '../users/public-user.ts';
 
 export interface Session {
   readonly id: string;
   readonly userId: string;
-  readonly roles: Role[];
+  /**
+   * The user as of their last change: roles for authorization, the profile for GET /api/me.
+   * Services that change a user call `syncUser`, so a request needs no database read.
+   */
+  readonly user: PublicUser;
   readonly createdAt: number;
   readonly lastSeenAt: number;
   /** Absolute end of the session, whatever its activity (epoch ms). */
@@ -52,16 +56,15 @@ export class SessionStore {
   ) {}
 
   async create(input: {
-    userId: string;
-    roles: Role[];
+    user: PublicUser;
     ip: string;
     userAgent: string;
   }): Promise<{ session: Session; refreshToken: string }> {
     const now = this.now();
     const session: Session = {
       id: crypto.randomUUID(),
-      userId: input.userId,
-      roles: input.roles,
+      userId: input.user.id,
+      user: input.user,
       createdAt: now,
       lastSeenAt: now,
       expiresAt: now + this.policy.maxAgeSeconds * 1000,
@@ -159,10 +162,13 @@ export class SessionStore {
     return ids.length;
   }
 
-  /** Carry a role change into the user's live sessions, so it applies on the next request. */
-  async updateRoles(userId: string, roles: Role[]): Promise<void> {
-    for (const session of await this.listForUser(userId)) {
-      await this.change(session.id, (live) => ({ ...live, roles }));
+  /**
+   * Carry a change of the user (roles, profile) into every live session, so it applies to
+   * the very next request.
+   */
+  async syncUser(user: PublicUser): Promise<void> {
+    for (const session of await this.listForUser(user.id)) {
+      await this.change(session.id, (live) => ({ ...live, user }));
     }
   }
 

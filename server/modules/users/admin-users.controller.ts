@@ -1,7 +1,8 @@
 import { Elysia, t } from 'elysia';
 import type { auth } from '../../plugins/auth.ts';
+import { toPublicUser } from './public-user.ts';
 import { AdminPatch, PublicUserSchema, UserId, UserListQuery } from './user.schema.ts';
-import { toPublicUser, type UsersService } from './users.service.ts';
+import type { UsersService } from './users.service.ts';
 
 const ListResponse = t.Object({
   items: t.Array(PublicUserSchema),

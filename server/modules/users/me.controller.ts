@@ -2,8 +2,9 @@ import { Elysia, t } from 'elysia';
 import type { auth } from '../../plugins/auth.ts';
 import { ChangePasswordBody } from '../auth/auth.schema.ts';
 import type { AuthService } from '../auth/auth.service.ts';
+import { toPublicUser } from './public-user.ts';
 import { ProfilePatch, PublicUserSchema } from './user.schema.ts';
-import { toPublicUser, type UsersService } from './users.service.ts';
+import type { UsersService } from './users.service.ts';
 
 export interface MeControllerDeps {
   readonly authPlugin: ReturnType<typeof auth>;
@@ -13,34 +14,38 @@ export interface MeControllerDeps {
 
 /** The signed-in user's own account. */
 export function meController({ authPlugin, users, auth }: MeControllerDeps) {
-  return new Elysia({ name: 'me-controller', prefix: '/api/me', detail: { tags: ['me'] } })
-    .use(authPlugin)
-    .get('', async ({ principal }) => ({ user: toPublicUser(await users.get(principal.userId)) }), {
-      permission: 'self',
-      response: { 200: t.Object({ user: PublicUserSchema }) },
-    })
-    .patch(
-      '',
-      async ({ principal, body }) => ({
-        user: toPublicUser(await users.updateProfile(principal.userId, body)),
-      }),
-      {
+  return (
+    new Elysia({ name: 'me-controller', prefix: '/api/me', detail: { tags: ['me'] } })
+      .use(authPlugin)
+      // The session carries the user as of their last change (see SessionStore.syncUser):
+      // the hot path reads no database.
+      .get('', ({ principal }) => ({ user: principal.session.user }), {
         permission: 'self',
-        body: ProfilePatch,
         response: { 200: t.Object({ user: PublicUserSchema }) },
-      },
-    )
-    .post(
-      '/password',
-      async ({ principal, body, set }) => {
-        await auth.changePassword(
-          principal.userId,
-          principal.sessionId,
-          body.currentPassword,
-          body.newPassword,
-        );
-        set.status = 204;
-      },
-      { permission: 'self', body: ChangePasswordBody },
-    );
+      })
+      .patch(
+        '',
+        async ({ principal, body }) => ({
+          user: toPublicUser(await users.updateProfile(principal.userId, body)),
+        }),
+        {
+          permission: 'self',
+          body: ProfilePatch,
+          response: { 200: t.Object({ user: PublicUserSchema }) },
+        },
+      )
+      .post(
+        '/password',
+        async ({ principal, body, set }) => {
+          await auth.changePassword(
+            principal.userId,
+            principal.sessionId,
+            body.currentPassword,
+            body.newPassword,
+          );
+          set.status = 204;
+        },
+        { permission: 'self', body: ChangePasswordBody },
+      )
+  );
 }

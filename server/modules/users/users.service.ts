@@ -4,34 +4,10 @@ import { AppError, conflict, notFound } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { verifyPassword } from '../auth/password.ts';
 import type { SessionStore } from '../sessions/session.store.ts';
+import { toPublicUser } from './public-user.ts';
 import type { Role, User, UserStatus } from './user.model.ts';
 import type { UserRepository } from './user.repository.ts';
 import { UserErrors } from './users.errors.ts';
-
-/** What the API shows of a user: never the password hash or soft-delete bookkeeping. */
-export interface PublicUser {
-  readonly id: string;
-  readonly email: string;
-  readonly username: string;
-  readonly displayName: string | null;
-  readonly status: UserStatus;
-  readonly roles: Role[];
-  readonly emailVerified: boolean;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-}
-
-export const toPublicUser = (user: User): PublicUser => ({
-  id: user.id,
-  email: user.email,
-  username: user.username,
-  displayName: user.displayName,
-  status: user.status,
-  roles: user.roles,
-  emailVerified: user.emailVerifiedAt !== null,
-  createdAt: new Date(user.createdAt).toISOString(),
-  updatedAt: new Date(user.updatedAt).toISOString(),
-});
 
 export interface ProfileChange {
   readonly displayName?: string | null;
@@ -64,7 +40,7 @@ export class UsersService {
 
   /** Changing the email address needs the current password: it is how accounts get recovered. */
   async updateProfile(userId: string, change: ProfileChange): Promise<User> {
-    return this.deps.db.withTransaction(async (trx) => {
+    const updated = await this.deps.db.withTransaction(async (trx) => {
       const user = await this.deps.users.findById(userId, trx);
       if (!user) throw notFound('User');
       const emailChanges =
@@ -102,6 +78,8 @@ export class UsersService {
       if (Object.keys(patch).length === 0) return user;
       return (await this.deps.users.update(userId, patch, trx)) as User;
     });
+    await this.deps.sessions.syncUser(toPublicUser(updated));
+    return updated;
   }
 
   list(query: ListQuery & { cursor: string }): Promise<CursorPage<User>>;
@@ -129,8 +107,8 @@ export class UsersService {
     });
     if (updated.status === 'disabled') {
       await this.deps.sessions.revokeAll(userId);
-    } else if (change.roles !== undefined) {
-      await this.deps.sessions.updateRoles(userId, updated.roles);
+    } else {
+      await this.deps.sessions.syncUser(toPublicUser(updated));
     }
     this.deps.logger.info(
       { event: 'admin.user.updated', actorId, userId, status: change.status, roles: change.roles },

@@ -2,6 +2,7 @@ import { describe, expect, test } from 'bun:test';
 import { MemoryStore } from '../../../../server/kv/memory-store.ts';
 import type { KeyValueStore } from '../../../../server/kv/store.ts';
 import { SessionStore } from '../../../../server/modules/sessions/session.store.ts';
+import { sessionUser } from '../../../helpers/users.ts';
 
 /**
  * Interleavings a real deployment produces (two requests, two processes, one Redis), made
@@ -62,7 +63,11 @@ function fixture() {
 }
 
 const login = (sessions: SessionStore, userId = crypto.randomUUID()) =>
-  sessions.create({ userId, roles: ['admin', 'user'], ip: '203.0.113.7', userAgent: 'bun-test' });
+  sessions.create({
+    user: sessionUser(userId, ['admin', 'user']),
+    ip: '203.0.113.7',
+    userAgent: 'bun-test',
+  });
 
 describe('SessionStore under concurrent requests', () => {
   test('a reuse detected during a rotation ends the session; the rotation cannot revive it', async () => {
@@ -97,9 +102,9 @@ describe('SessionStore under concurrent requests', () => {
     const { session } = await login(sessions);
     advance(120);
     const readByRequest = await sessions.get(session.id);
-    await sessions.updateRoles(session.userId, ['user']);
+    await sessions.syncUser(sessionUser(session.userId, ['user']));
     await sessions.touch(readByRequest ?? session);
-    expect((await sessions.get(session.id))?.roles).toEqual(['user']);
+    expect((await sessions.get(session.id))?.user.roles).toEqual(['user']);
   });
 
   test('a touch racing a rotation cannot bring back the superseded refresh token', async () => {

@@ -3,6 +3,7 @@ import { MemoryStore } from '../../../../server/kv/memory-store.ts';
 import { RedisStore } from '../../../../server/kv/redis-store.ts';
 import type { KeyValueStore } from '../../../../server/kv/store.ts';
 import { hashToken, SessionStore } from '../../../../server/modules/sessions/session.store.ts';
+import { sessionUser } from '../../../helpers/users.ts';
 
 const POLICY = { idleTimeoutSeconds: 1800, maxAgeSeconds: 7200 };
 const client = { ip: '203.0.113.7', userAgent: 'bun-test' };
@@ -22,7 +23,7 @@ function fixture(policy = POLICY) {
 }
 
 const login = (sessions: SessionStore, userId = crypto.randomUUID()) =>
-  sessions.create({ userId, roles: ['user'], ...client });
+  sessions.create({ user: sessionUser(userId), ...client });
 
 /** Token reuse, the contract the refresh endpoint relies on; run on every store. */
 function rotationContract(name: string, makeStore: () => KeyValueStore) {
@@ -79,13 +80,13 @@ describe('create and get', () => {
     const { sessions } = fixture();
     const userId = crypto.randomUUID();
     const { session, refreshToken } = await sessions.create({
-      userId,
-      roles: ['admin', 'user'],
+      user: sessionUser(userId, ['admin', 'user']),
       ip: client.ip,
       userAgent: 'x'.repeat(1000),
     });
     expect(await sessions.get(session.id)).toEqual(session);
-    expect(session).toMatchObject({ userId, roles: ['admin', 'user'], ip: client.ip });
+    expect(session).toMatchObject({ userId, ip: client.ip });
+    expect(session.user.roles).toEqual(['admin', 'user']);
     expect(session.userAgent).toHaveLength(256);
     expect(session.expiresAt - session.createdAt).toBe(POLICY.maxAgeSeconds * 1000);
     // 256 random bits, base64url.
@@ -155,8 +156,8 @@ describe('timeouts', () => {
     const { sessions, advance } = fixture();
     const { session } = await login(sessions);
     advance(POLICY.idleTimeoutSeconds - 100);
-    await sessions.updateRoles(session.userId, ['auditor']);
-    expect((await sessions.get(session.id))?.roles).toEqual(['auditor']);
+    await sessions.syncUser(sessionUser(session.userId, ['auditor']));
+    expect((await sessions.get(session.id))?.user.roles).toEqual(['auditor']);
     advance(101);
     expect(await sessions.get(session.id)).toBeUndefined();
   });
@@ -233,15 +234,16 @@ describe('listing and revoking', () => {
     expect(await sessions.revokeAll(userId)).toBe(0);
   });
 
-  test('updateRoles changes the roles in every live session of the user', async () => {
+  test('syncUser carries a change of the user into every live session of that user only', async () => {
     const { sessions } = fixture();
     const userId = crypto.randomUUID();
     const a = await login(sessions, userId);
     const b = await login(sessions, userId);
     const stranger = await login(sessions);
-    await sessions.updateRoles(userId, ['admin', 'user']);
-    expect((await sessions.get(a.session.id))?.roles).toEqual(['admin', 'user']);
-    expect((await sessions.get(b.session.id))?.roles).toEqual(['admin', 'user']);
-    expect((await sessions.get(stranger.session.id))?.roles).toEqual(['user']);
+    await sessions.syncUser({ ...sessionUser(userId, ['admin', 'user']), displayName: 'Renamed' });
+    expect((await sessions.get(a.session.id))?.user.roles).toEqual(['admin', 'user']);
+    expect((await sessions.get(b.session.id))?.user.displayName).toBe('Renamed');
+    expect((await sessions.get(stranger.session.id))?.user.roles).toEqual(['user']);
+    expect((await sessions.get(stranger.session.id))?.user.displayName).toBeNull();
   });
 });
