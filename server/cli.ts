@@ -1,7 +1,8 @@
 /**
  * Operator commands: `bun run cli <command>`.
  *   migrate                                   apply pending migrations (production runs this)
- *   create-admin --email E --username U       create an admin; password read from stdin or a prompt
+ *   create-admin --email E --username U       create an admin; password from ADMIN_PASSWORD (a
+ *                                             secret the platform injects), stdin or a prompt
  * Passwords are never taken as arguments: they would land in shell history and `ps`.
  */
 import { parseArgs } from 'node:util';
@@ -9,7 +10,13 @@ import { createServices } from './app.ts';
 import { AppError } from './lib/errors.ts';
 import { configOrExit, openRuntime } from './runtime.ts';
 
+/**
+ * The new admin's password: ADMIN_PASSWORD when the platform injects it as a secret (an ECS
+ * one-off task has no terminal), else stdin, else a prompt that does not echo.
+ */
 async function readPassword(): Promise<string> {
+  const injected = process.env.ADMIN_PASSWORD;
+  if (injected) return injected;
   if (!process.stdin.isTTY) {
     const text = await Bun.stdin.text();
     return text.split(/\r?\n/)[0] ?? '';

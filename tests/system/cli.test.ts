@@ -56,6 +56,23 @@ describe('bun run cli', () => {
     expect(users.status).toBe(200);
   });
 
+  test('create-admin takes ADMIN_PASSWORD when the platform injects it (no terminal, no stdin)', async () => {
+    const env = { DATA_DIR: tempDataDir(), ADMIN_PASSWORD: PASSWORD };
+    const created = await cli(
+      ['create-admin', '--email', 'ops@example.com', '--username', 'ops'],
+      env,
+    );
+    expect(created.code).toBe(0);
+    expect(created.out + created.err).not.toContain(PASSWORD);
+    running = await startServer({ DATA_DIR: env.DATA_DIR });
+    const login = await fetch(`${running.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ identifier: 'ops', password: PASSWORD, tokenDelivery: 'body' }),
+    });
+    expect(login.status).toBe(200);
+  });
+
   test('a password passed as an argument is refused', async () => {
     const result = await cli(
       ['create-admin', '--email', 'a@example.com', '--username', 'abc', '--password', PASSWORD],
