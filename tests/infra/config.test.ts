@@ -1,6 +1,9 @@
-import { describe, expect, test } from 'bun:test';
+import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { loadConfig } from '../../infra/lib/config.ts';
 import { CDK_CONTEXT } from './support/synth.ts';
+
+// Argon2, databases and child processes are slow on purpose; speed is measured by the bench.
+setDefaultTimeout(30_000);
 
 const read =
   (overrides: Record<string, unknown> = {}) =>

@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, test } from 'bun:test';
+import { beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { Match } from 'aws-cdk-lib/assertions';
 import {
   allTemplates,
@@ -7,6 +7,9 @@ import {
   type Synthesized,
   synthesized,
 } from './support/synth.ts';
+
+// Argon2, databases and child processes are slow on purpose; speed is measured by the bench.
+setDefaultTimeout(30_000);
 
 let s: Synthesized;
 beforeAll(() => {

@@ -1,7 +1,10 @@
-import { describe, expect, test } from 'bun:test';
+import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { join } from 'node:path';
 import packageJson from '../../package.json' with { type: 'json' };
 import { synthesized } from './support/synth.ts';
+
+// Argon2, databases and child processes are slow on purpose; speed is measured by the bench.
+setDefaultTimeout(30_000);
 
 const ROOT = join(import.meta.dir, '..', '..');
 const dockerfile = await Bun.file(join(ROOT, 'Dockerfile')).text();

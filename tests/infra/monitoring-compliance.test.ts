@@ -1,8 +1,11 @@
-import { beforeAll, describe, expect, test } from 'bun:test';
+import { beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { Match } from 'aws-cdk-lib/assertions';
 import { CLOUDFRONT_RULES, REGIONAL_RULES } from '../../infra/lib/constructs/compliance.ts';
 import { AUDIT_SIGNALS } from '../../infra/lib/constructs/monitoring.ts';
 import { onlyResource, resourcesOf, type Synthesized, synthesized } from './support/synth.ts';
+
+// Argon2, databases and child processes are slow on purpose; speed is measured by the bench.
+setDefaultTimeout(30_000);
 
 let s: Synthesized;
 beforeAll(() => {

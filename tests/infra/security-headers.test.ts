@@ -1,10 +1,13 @@
-import { describe, expect, test } from 'bun:test';
+import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { runInNewContext } from 'node:vm';
 import {
   canonicalHeaderName,
   securityHeadersHandlerSource,
 } from '../../infra/lib/edge/security-headers.ts';
 import { SECURITY_HEADERS } from '../../server/security/headers.ts';
+
+// Argon2, databases and child processes are slow on purpose; speed is measured by the bench.
+setDefaultTimeout(30_000);
 
 type CfHeaders = Record<string, Array<{ key: string; value: string }>>;
 interface CfResponse {

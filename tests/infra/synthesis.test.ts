@@ -1,6 +1,9 @@
-import { beforeAll, describe, expect, test } from 'bun:test';
+import { beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { Validations } from 'aws-cdk-lib';
 import { type Synthesized, synthesized } from './support/synth.ts';
+
+// Argon2, databases and child processes are slow on purpose; speed is measured by the bench.
+setDefaultTimeout(30_000);
 
 let s: Synthesized;
 beforeAll(() => {

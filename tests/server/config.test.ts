@@ -1,8 +1,11 @@
-import { afterEach, describe, expect, test } from 'bun:test';
+import { afterEach, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, type Env, loadConfig } from '../../server/config.ts';
+
+// Argon2, databases and child processes are slow on purpose; speed is measured by the bench.
+setDefaultTimeout(30_000);
 
 const STRONG_SECRET = 'q7Vx2mP9LrT4wZ8cK1nB6yH3sD5fG0jA-uE_iO';
 const PRODUCTION: Env = {

@@ -1,7 +1,10 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import type { Role, User, UserStatus } from '../../../server/modules/users/user.model.ts';
 import type { ErrorBody } from '../../../server/plugins/error-handler.ts';
 import { createTestApp, type TestApp, uniqueName } from '../../helpers/app.ts';
+
+// Argon2, databases and child processes are slow on purpose; speed is measured by the bench.
+setDefaultTimeout(30_000);
 
 interface ListedUser {
   id: string;

@@ -1,6 +1,9 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import type { ErrorBody } from '../../../server/plugins/error-handler.ts';
 import { createTestApp, PASSWORD, type TestApp, uniqueName } from '../../helpers/app.ts';
+
+// Argon2, databases and child processes are slow on purpose; speed is measured by the bench.
+setDefaultTimeout(30_000);
 
 let t: TestApp;
 beforeAll(async () => {

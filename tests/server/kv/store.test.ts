@@ -1,7 +1,10 @@
-import { afterAll, describe, expect, test } from 'bun:test';
+import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { MemoryStore } from '../../../server/kv/memory-store.ts';
 import { RedisStore } from '../../../server/kv/redis-store.ts';
 import type { KeyValueStore } from '../../../server/kv/store.ts';
+
+// Argon2, databases and child processes are slow on purpose; speed is measured by the bench.
+setDefaultTimeout(30_000);
 
 interface Subject {
   readonly store: KeyValueStore;

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import fc from 'fast-check';
 import { MAX_PAGE_SIZE } from '../../../server/lib/base-repository.ts';
 import type { Transaction } from '../../../server/lib/database.ts';
@@ -7,6 +7,9 @@ import type { User } from '../../../server/modules/users/user.model.ts';
 import { UserRepository } from '../../../server/modules/users/user.repository.ts';
 import { testDatabase } from '../../helpers/app.ts';
 import { FAKE_HASH, inRolledBackTransaction, insertUser } from '../../helpers/users.ts';
+
+// Argon2, databases and child processes are slow on purpose; speed is measured by the bench.
+setDefaultTimeout(30_000);
 
 let db: Awaited<ReturnType<typeof testDatabase>>;
 let repo: UserRepository;

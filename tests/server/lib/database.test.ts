@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { MemoryStore } from '../../../server/kv/memory-store.ts';
 import { createDatabase, type Database, type Transaction } from '../../../server/lib/database.ts';
 import { createLogger } from '../../../server/lib/logger.ts';
@@ -10,6 +10,9 @@ import { UserRepository } from '../../../server/modules/users/user.repository.ts
 import { UsersService } from '../../../server/modules/users/users.service.ts';
 import { testDatabase } from '../../helpers/app.ts';
 import { insertUser } from '../../helpers/users.ts';
+
+// Argon2, databases and child processes are slow on purpose; speed is measured by the bench.
+setDefaultTimeout(30_000);
 
 let db: Awaited<ReturnType<typeof testDatabase>>;
 let repo: UserRepository;

@@ -1,4 +1,4 @@
-import { describe, expect, test } from 'bun:test';
+import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { Writable } from 'node:stream';
 import { Elysia, t } from 'elysia';
 import { UniqueViolationError } from 'objection';
@@ -6,6 +6,9 @@ import { AppError } from '../../../server/lib/errors.ts';
 import { createLogger } from '../../../server/lib/logger.ts';
 import { errorHandler } from '../../../server/plugins/error-handler.ts';
 import { requestContext } from '../../../server/plugins/request-context.ts';
+
+// Argon2, databases and child processes are slow on purpose; speed is measured by the bench.
+setDefaultTimeout(30_000);
 
 /** A tiny app whose routes fail in each way the handler must shape. */
 function failingApp() {

@@ -1,6 +1,9 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { cleanString, sanitizeValue } from '../../../server/plugins/sanitize.ts';
 import { createTestApp, PASSWORD, type Session, type TestApp } from '../../helpers/app.ts';
+
+// Argon2, databases and child processes are slow on purpose; speed is measured by the bench.
+setDefaultTimeout(30_000);
 
 let t: TestApp;
 let alice: Session;

@@ -1,4 +1,4 @@
-import { describe, expect, test } from 'bun:test';
+import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import {
   hashPassword,
   PASSWORD_MAX,
@@ -7,6 +7,9 @@ import {
   verifyAgainstDummy,
   verifyPassword,
 } from '../../../../server/modules/auth/password.ts';
+
+// Argon2, databases and child processes are slow on purpose; speed is measured by the bench.
+setDefaultTimeout(30_000);
 
 const account = { email: 'alice.liddell@example.com', username: 'AliceLiddell' };
 

@@ -1,8 +1,11 @@
-import { describe, expect, test } from 'bun:test';
+import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { MemoryStore } from '../../../../server/kv/memory-store.ts';
 import type { KeyValueStore } from '../../../../server/kv/store.ts';
 import { SessionStore } from '../../../../server/modules/sessions/session.store.ts';
 import { sessionUser } from '../../../helpers/users.ts';
+
+// Argon2, databases and child processes are slow on purpose; speed is measured by the bench.
+setDefaultTimeout(30_000);
 
 /**
  * Interleavings a real deployment produces (two requests, two processes, one Redis), made

@@ -1,9 +1,12 @@
-import { afterAll, describe, expect, test } from 'bun:test';
+import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { MemoryStore } from '../../../../server/kv/memory-store.ts';
 import { RedisStore } from '../../../../server/kv/redis-store.ts';
 import type { KeyValueStore } from '../../../../server/kv/store.ts';
 import { hashToken, SessionStore } from '../../../../server/modules/sessions/session.store.ts';
 import { sessionUser } from '../../../helpers/users.ts';
+
+// Argon2, databases and child processes are slow on purpose; speed is measured by the bench.
+setDefaultTimeout(30_000);
 
 const POLICY = { idleTimeoutSeconds: 1800, maxAgeSeconds: 7200 };
 const client = { ip: '203.0.113.7', userAgent: 'bun-test' };
