@@ -2,6 +2,7 @@ import { errors, jwtVerify, SignJWT } from 'jose';
 
 /** The only algorithm accepted: `none`, RS/HS confusion and the rest are refused by jose. */
 const ALGORITHMS = ['HS256'];
+const VERIFIED_CACHE_SIZE = 10_000;
 
 export interface AccessClaims {
   readonly sub: string;
@@ -37,8 +38,32 @@ export class AccessTokens {
       .sign(this.options.secret);
   }
 
+  /**
+   * Tokens already verified, by their exact text: the signature of a token that was valid
+   * once is valid until it expires, so a repeat costs a map lookup instead of an HMAC.
+   * Bounded; the oldest entries go first. Expiry is still checked on every hit.
+   */
+  private readonly verified = new Map<string, AccessClaims>();
+
   /** The claims of a valid token, or undefined for anything else (expired, forged, malformed). */
   async verify(token: string): Promise<AccessClaims | undefined> {
+    const known = this.verified.get(token);
+    if (known) {
+      if (known.exp * 1000 > Date.now()) return known;
+      this.verified.delete(token);
+      return undefined;
+    }
+    const claims = await this.verifySignature(token);
+    if (claims) {
+      if (this.verified.size >= VERIFIED_CACHE_SIZE) {
+        this.verified.delete(this.verified.keys().next().value as string);
+      }
+      this.verified.set(token, claims);
+    }
+    return claims;
+  }
+
+  private async verifySignature(token: string): Promise<AccessClaims | undefined> {
     try {
       const { payload } = await jwtVerify(token, this.options.secret, {
         algorithms: ALGORITHMS,
