@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Elysia } from 'elysia';
 import type { Config } from './config.ts';
@@ -29,7 +28,7 @@ export interface AppDeps {
   readonly db: Database;
   readonly kv: KeyValueStore;
   readonly loginLimits?: LoginLimits;
-  /** Where the built client lives; defaults to client/dist, then client/. */
+  /** Where the built client lives; defaults to client/dist. */
   readonly clientDir?: string;
 }
 
@@ -47,10 +46,8 @@ export function createServices({ config, logger, db, kv, loginLimits }: AppDeps)
   };
 }
 
-function defaultClientDir(): string {
-  const built = join(process.cwd(), 'client', 'dist');
-  return existsSync(built) ? built : join(process.cwd(), 'client', 'public');
-}
+/** The built client (`bun run build:client`; `bun start` builds it first). */
+export const DEFAULT_CLIENT_DIR = join(process.cwd(), 'client', 'dist');
 
 /**
  * The whole HTTP application. Cross-cutting plugins first (their hooks are global), then one
@@ -94,7 +91,7 @@ export function createApp(deps: AppDeps) {
     .use(meController({ authPlugin, users: services.usersService, auth: services.auth }))
     .use(sessionsController({ authPlugin, sessions: services.sessions }))
     .use(adminUsersController({ authPlugin, users: services.usersService }))
-    .use(webController({ authPlugin, clientDir: deps.clientDir ?? defaultClientDir() }));
+    .use(webController({ authPlugin, clientDir: deps.clientDir ?? DEFAULT_CLIENT_DIR }));
   return Object.assign(app, { services });
 }
 

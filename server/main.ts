@@ -1,4 +1,6 @@
-import { createApp } from './app.ts';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { createApp, DEFAULT_CLIENT_DIR } from './app.ts';
 import { configOrExit, describeAdapters, openRuntime } from './runtime.ts';
 
 /** `bastion --healthcheck`: the container's health probe, the same one the task definition runs. */
@@ -30,6 +32,10 @@ if (config.env === 'production') {
 } else {
   const applied = await db.migrate();
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+}
+
+if (!existsSync(join(DEFAULT_CLIENT_DIR, 'index.html'))) {
+  logger.warn('the browser client is not built: run `bun run build:client` (bun start does)');
 }
 
 const app = createApp(runtime).listen({

@@ -8,6 +8,7 @@ import { createLogger } from '../../server/lib/logger.ts';
 import { hashPassword } from '../../server/modules/auth/password.ts';
 import type { Role, User, UserStatus } from '../../server/modules/users/user.model.ts';
 import { ACCESS_COOKIE, REFRESH_COOKIE } from '../../server/plugins/auth.ts';
+import { ensureClientBuilt } from './client.ts';
 
 export const ORIGIN = 'http://localhost:3000';
 export const PASSWORD = 'correct horse battery staple';
@@ -85,6 +86,7 @@ export type TestApp = Awaited<ReturnType<typeof createTestApp>>;
 
 /** The whole app on a real database and store, driven through app.handle. */
 export async function createTestApp(overrides: Partial<Omit<AppDeps, 'db' | 'kv'>> = {}) {
+  ensureClientBuilt();
   const db = await testDatabase();
   const kv = testStore();
   const config = overrides.config ?? testConfig();

@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Subprocess } from 'bun';
+import { ensureClientBuilt } from '../helpers/client.ts';
 
 export const ROOT = join(import.meta.dir, '..', '..');
 
@@ -32,6 +33,7 @@ function collect(stream: ReadableStream<Uint8Array>, into: string[]): void {
 
 /** Start `bun server/main.ts` on a free port and wait until it says it is listening. */
 export async function startServer(env: Record<string, string>): Promise<Running> {
+  ensureClientBuilt();
   const proc = Bun.spawn(['bun', 'server/main.ts'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PORT: '0', ...env },
