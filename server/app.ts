@@ -18,6 +18,7 @@ import { UsersService } from './modules/users/users.service.ts';
 import { webController } from './modules/web/web.controller.ts';
 import { auth } from './plugins/auth.ts';
 import { errorHandler } from './plugins/error-handler.ts';
+import { type RateLimits, RequestLimiter, rateLimit } from './plugins/rate-limit.ts';
 import { requestContext } from './plugins/request-context.ts';
 import { sanitize } from './plugins/sanitize.ts';
 import { securityHeaders } from './plugins/security-headers.ts';
@@ -28,6 +29,7 @@ export interface AppDeps {
   readonly db: Database;
   readonly kv: KeyValueStore;
   readonly loginLimits?: LoginLimits;
+  readonly rateLimits?: RateLimits;
   /** Where the built client lives; defaults to client/dist. */
   readonly clientDir?: string;
 }
@@ -56,10 +58,12 @@ export const DEFAULT_CLIENT_DIR = join(process.cwd(), 'client', 'dist');
 export function createApp(deps: AppDeps) {
   const { config, logger, db, kv } = deps;
   const services = createServices(deps);
+  const limiter = new RequestLimiter(kv, deps.rateLimits ?? config.rateLimits, logger);
   const authPlugin = auth({
     tokens: services.tokens,
     sessions: services.sessions,
     allowedOrigins: config.allowedOrigins,
+    limiter,
   });
 
   const contextPlugin = requestContext({ trustedProxyHops: config.trustedProxyHops });
@@ -69,6 +73,7 @@ export function createApp(deps: AppDeps) {
     .use(securityHeaders({ hsts: config.publicUrl.startsWith('https://') }))
     .use(errorHandler(logger))
     .use(sanitize())
+    .use(rateLimit(limiter))
     .use(authPlugin)
     .use(docsController({ authPlugin }))
     .use(

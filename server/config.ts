@@ -30,6 +30,12 @@ export interface Config {
   };
   /** How many reverse proxies in front of Bastion may set X-Forwarded-For. */
   readonly trustedProxyHops: number;
+  /** Requests per minute: anonymous per IP, auth routes per IP, authenticated per user. */
+  readonly rateLimits: {
+    readonly anonymous: { readonly limit: number; readonly windowSeconds: number };
+    readonly auth: { readonly limit: number; readonly windowSeconds: number };
+    readonly user: { readonly limit: number; readonly windowSeconds: number };
+  };
   readonly logLevel: string;
   readonly shutdownGraceMs: number;
 }
@@ -136,6 +142,11 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     },
     session: { idleTimeoutSeconds, maxAgeSeconds },
     trustedProxyHops: int('TRUST_PROXY_HOPS', 0, 0, 10),
+    rateLimits: {
+      anonymous: { limit: int('RATE_LIMIT_ANONYMOUS', 300, 1, 1_000_000), windowSeconds: 60 },
+      auth: { limit: int('RATE_LIMIT_AUTH', 30, 1, 1_000_000), windowSeconds: 60 },
+      user: { limit: int('RATE_LIMIT_USER', 1200, 1, 1_000_000), windowSeconds: 60 },
+    },
     logLevel: env.LOG_LEVEL ?? (mode === 'test' ? 'silent' : 'info'),
     shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 25_000, 0, 120_000),
   };

@@ -1,9 +1,11 @@
-import { Elysia } from 'elysia';
+import { type Context, Elysia } from 'elysia';
 import { AppError, forbidden, unauthenticated } from '../lib/errors.ts';
 import { AuthErrors } from '../modules/auth/auth.errors.ts';
 import type { AccessTokens } from '../modules/auth/tokens.ts';
 import type { Session, SessionStore } from '../modules/sessions/session.store.ts';
 import { hasPermission, type Permission } from '../security/permissions.ts';
+import type { RequestLimiter } from './rate-limit.ts';
+import { clientIpOf } from './request-context.ts';
 
 export const ACCESS_COOKIE = '__Host-bastion_at';
 export const REFRESH_COOKIE = '__Secure-bastion_rt';
@@ -25,6 +27,8 @@ export interface AuthOptions {
   readonly sessions: SessionStore;
   /** Origins allowed to send cookie-authenticated, state-changing requests. */
   readonly allowedOrigins: readonly string[];
+  /** Counts authenticated requests per user, and failed authentications per IP. */
+  readonly limiter?: RequestLimiter;
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -101,8 +105,16 @@ export function auth(options: AuthOptions) {
         // nothing about a protected route's schema, only that it must sign in.
         const principals = new WeakMap<Request, Principal>();
         return {
-          transform: gate(async ({ request }: { request: Request }) => {
-            const principal = await authenticate(request);
+          transform: gate(async ({ request, set }: { request: Request; set: Context['set'] }) => {
+            let principal: Principal;
+            try {
+              principal = await authenticate(request);
+            } catch (error) {
+              // Bad credentials are no way around the anonymous limit.
+              await options.limiter?.anonymous(clientIpOf(request), set.headers);
+              throw error;
+            }
+            await options.limiter?.user(principal.userId, set.headers);
             if (!hasPermission(principal.session.user.roles, permission)) throw forbidden();
             principals.set(request, principal);
           }, `permission:${permission}`),

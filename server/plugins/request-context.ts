@@ -25,24 +25,32 @@ export function clientIp(
   return peer ?? 'unknown';
 }
 
+const addresses = new WeakMap<Request, string>();
+
+/** The trusted client address of a request, once request-context has seen it. */
+export const clientIpOf = (request: Request): string => addresses.get(request) ?? 'unknown';
+
 /** Request id, trusted client IP and user agent for every request, set before anything else runs. */
 export function requestContext(options: RequestContextOptions) {
   return new Elysia({ name: 'request-context', seed: options })
-    .onRequest(({ set }) => {
-      // Set first, so even a request refused before routing carries its id.
+    .onRequest(({ request, server, set }) => {
+      // First of all hooks, so even a request refused before routing carries its id, and the
+      // rate limiter already knows who is asking.
       set.headers['x-request-id'] = crypto.randomUUID();
-    })
-    .derive({ as: 'global' }, ({ request, server, set }) => {
-      return {
-        requestId: requestIdOf(set.headers),
-        clientIp: clientIp(
+      addresses.set(
+        request,
+        clientIp(
           request.headers.get('x-forwarded-for'),
           server?.requestIP(request)?.address,
           options.trustedProxyHops,
         ),
-        userAgent: request.headers.get('user-agent') ?? '',
-      };
-    });
+      );
+    })
+    .derive({ as: 'global' }, ({ request, set }) => ({
+      requestId: requestIdOf(set.headers),
+      clientIp: clientIpOf(request),
+      userAgent: request.headers.get('user-agent') ?? '',
+    }));
 }
 
 export const requestIdOf = (headers: Record<string, unknown>): string =>

@@ -8,9 +8,17 @@ import { createLogger } from '../../server/lib/logger.ts';
 import { hashPassword } from '../../server/modules/auth/password.ts';
 import type { Role, User, UserStatus } from '../../server/modules/users/user.model.ts';
 import { ACCESS_COOKIE, REFRESH_COOKIE } from '../../server/plugins/auth.ts';
+import type { RateLimits, RateRule } from '../../server/plugins/rate-limit.ts';
 import { ensureClientBuilt } from './client.ts';
 
 export const ORIGIN = 'http://localhost:3000';
+
+/**
+ * Every request a test app sees comes from one address; tests of other features get limits
+ * they never reach. The rate-limit tests pass their own.
+ */
+const GENEROUS: RateRule = { limit: 1_000_000, windowSeconds: 60 };
+export const GENEROUS_LIMITS: RateLimits = { anonymous: GENEROUS, auth: GENEROUS, user: GENEROUS };
 export const PASSWORD = 'correct horse battery staple';
 
 const suffix = () => crypto.randomUUID().replaceAll('-', '').slice(0, 12);
@@ -91,7 +99,7 @@ export async function createTestApp(overrides: Partial<Omit<AppDeps, 'db' | 'kv'
   const kv = testStore();
   const config = overrides.config ?? testConfig();
   const logger = overrides.logger ?? createLogger({ level: 'silent' });
-  const app = createApp({ config, logger, db, kv, ...overrides });
+  const app = createApp({ config, logger, db, kv, rateLimits: GENEROUS_LIMITS, ...overrides });
   let counter = 0;
 
   async function request<T = Record<string, unknown>>(
