@@ -1,25 +1,17 @@
 import { describe, expect, setDefaultTimeout, test } from 'bun:test';
-import { Writable } from 'node:stream';
 import { Elysia, t } from 'elysia';
 import { UniqueViolationError } from 'objection';
 import { AppError } from '../../../server/lib/errors.ts';
-import { createLogger } from '../../../server/lib/logger.ts';
 import { errorHandler } from '../../../server/plugins/error-handler.ts';
 import { requestContext } from '../../../server/plugins/request-context.ts';
+import { capturedLogger } from '../../helpers/log.ts';
 
 // Argon2, databases and child processes are slow on purpose; speed is measured by the bench.
 setDefaultTimeout(30_000);
 
 /** A tiny app whose routes fail in each way the handler must shape. */
 function failingApp() {
-  const lines: string[] = [];
-  const destination = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(String(chunk));
-      done();
-    },
-  });
-  const logger = createLogger({ level: 'error', destination });
+  const { logger, lines } = capturedLogger('error');
   const app = new Elysia({ normalize: false })
     .use(requestContext({ trustedProxyHops: 0 }))
     .use(errorHandler(logger))

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
-import { Writable } from 'node:stream';
 import { createApp } from '../../../server/app.ts';
 import type { KeyValueStore } from '../../../server/kv/store.ts';
 import { createLogger } from '../../../server/lib/logger.ts';
 import type { RateLimits } from '../../../server/plugins/rate-limit.ts';
 import { createTestApp, PASSWORD, type TestApp, testConfig, testStore } from '../../helpers/app.ts';
+import { capturedLogger } from '../../helpers/log.ts';
 
 // Argon2, databases and child processes are slow on purpose; speed is measured by the bench.
 setDefaultTimeout(30_000);
@@ -15,24 +15,13 @@ const LIMITS: RateLimits = {
   user: { limit: 4, windowSeconds: 60 },
 };
 
-function logCapture() {
-  const lines: string[] = [];
-  const destination = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(String(chunk));
-      done();
-    },
-  });
-  return { lines, logger: createLogger({ level: 'warn', destination }) };
-}
-
 describe('rate limits', () => {
   let t: TestApp;
-  let log: ReturnType<typeof logCapture>;
+  let log: ReturnType<typeof capturedLogger>;
   const from = (ip: string) => ({ 'x-forwarded-for': ip });
 
   beforeAll(async () => {
-    log = logCapture();
+    log = capturedLogger('warn');
     t = await createTestApp({
       rateLimits: LIMITS,
       logger: log.logger,
