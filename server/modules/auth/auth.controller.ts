@@ -51,6 +51,7 @@ export function authController({
         const issued = await service.login(body.identifier, body.password, {
           ip: clientIp,
           userAgent,
+          previousRefreshToken: cookie[REFRESH_COOKIE]?.value as string | undefined,
         });
         const inBody = body.tokenDelivery === 'body';
         if (!inBody) setAuthCookies(cookie, issued, sessionMaxAgeSeconds);

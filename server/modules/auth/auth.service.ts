@@ -13,6 +13,8 @@ import type { AccessTokens } from './tokens.ts';
 export interface ClientInfo {
   readonly ip: string;
   readonly userAgent: string;
+  /** The refresh token the client already holds: its session ends when the new one starts. */
+  readonly previousRefreshToken?: string;
 }
 
 export interface IssuedTokens {
@@ -112,8 +114,13 @@ export class AuthService {
     }
     const { session, refreshToken } = await this.deps.sessions.create({
       user: toPublicUser(user),
-      ...client,
+      ip: client.ip,
+      userAgent: client.userAgent,
     });
+    // Re-authentication replaces the session the client had, never keeps both (ASVS 7.2.4).
+    if (client.previousRefreshToken) {
+      await this.deps.sessions.revokeByRefreshToken(client.previousRefreshToken);
+    }
     this.deps.logger.info(
       { event: 'auth.login', userId: user.id, sessionId: session.id, ip: client.ip },
       `login ${maskEmail(user.email)}`,

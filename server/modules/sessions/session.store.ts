@@ -153,6 +153,13 @@ export class SessionStore {
     return true;
   }
 
+  /** End the session a refresh token belongs to (the one a browser is replacing at login). */
+  async revokeByRefreshToken(refreshToken: string): Promise<boolean> {
+    const sessionId = await this.kv.get(key.refresh(hashToken(refreshToken)));
+    const session = sessionId ? await this.get(sessionId) : undefined;
+    return session ? this.revoke(session.userId, session.id) : false;
+  }
+
   /** End every session of the user except `keep`; returns how many ended. */
   async revokeAll(userId: string, keep?: string): Promise<number> {
     const ids = (await this.listForUser(userId)).map((s) => s.id).filter((id) => id !== keep);

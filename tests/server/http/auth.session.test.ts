@@ -84,6 +84,34 @@ describe('POST /api/auth/login', () => {
     expect(viaCookie.status).toBe(200);
   });
 
+  test('signing in again from a browser ends the session it replaces (ASVS 7.2.4)', async () => {
+    const first = await login(account.username, PASSWORD);
+    const oldAccess = first.cookies[t.cookieNames.access] ?? '';
+    const oldRefresh = first.cookies[t.cookieNames.refresh] ?? '';
+    expect(
+      (await t.request('GET', '/api/me', { cookies: { [t.cookieNames.access]: oldAccess } }))
+        .status,
+    ).toBe(200);
+
+    const again = await t.request('POST', '/api/auth/login', {
+      body: { identifier: account.username, password: PASSWORD },
+      cookies: { [t.cookieNames.refresh]: oldRefresh },
+      headers: { origin: ORIGIN },
+    });
+    expect(again.status).toBe(200);
+    expect(again.cookies[t.cookieNames.refresh]).not.toBe(oldRefresh);
+    // The old session is gone, the new one works.
+    expect(
+      (await t.request('GET', '/api/me', { cookies: { [t.cookieNames.access]: oldAccess } }))
+        .status,
+    ).toBe(401);
+    expect((await refreshWithBody(oldRefresh)).status).toBe(401);
+    const fresh = again.cookies[t.cookieNames.access] ?? '';
+    expect(
+      (await t.request('GET', '/api/me', { cookies: { [t.cookieNames.access]: fresh } })).status,
+    ).toBe(200);
+  });
+
   test("tokenDelivery 'body' returns both tokens and sets no cookie", async () => {
     const response = await login(account.email, PASSWORD, { tokenDelivery: 'body' });
 
