@@ -30,8 +30,29 @@ export function passwordProblem(
       return 'must not be your email or username';
     }
   }
-  if (COMMON.has(lower)) return 'is too common; choose another';
+  if (isCommon(lower)) return 'is too common; choose another';
   return undefined;
+}
+
+/**
+ * Common passwords long enough to meet the policy are mostly short common ones stretched:
+ * "password1234", "Summer2024!!", "qwertyqwerty". So besides the list itself, refuse a
+ * listed password padded with digits and symbols, and any short unit repeated.
+ */
+const SEQUENCES = ['1234567890'.repeat(13), '0987654321'.repeat(13)];
+
+function isCommon(lower: string): boolean {
+  if (COMMON.has(lower)) return true;
+  const core = lower.replace(/^[^\p{L}]+|[^\p{L}]+$/gu, '');
+  if (core.length >= 4 && core !== lower && COMMON.has(core)) return true;
+  const digitsOrSymbols = lower.replace(/[\p{L}]/gu, '') === lower;
+  if (
+    digitsOrSymbols &&
+    (new Set(lower).size <= 4 || SEQUENCES.some((run) => run.includes(lower)))
+  ) {
+    return true;
+  }
+  return /^(.{1,6})\1+$/u.test(lower);
 }
 
 export function hashPassword(password: string): Promise<string> {
