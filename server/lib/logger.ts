@@ -38,12 +38,39 @@ export interface LoggerOptions {
   readonly destination?: pino.DestinationStream;
 }
 
+/** Credentials inside free text: URL user-info and `password=…`-style pairs. */
+const CREDENTIALS = [
+  [/(\w+:\/\/[^:/@\s]*:)[^@\s]+@/g, '$1***@'],
+  [/\b(password|passwd|pwd|secret|token|api[_-]?key)(\s*[=:]\s*)[^\s,;&]+/gi, '$1$2***'],
+] as const;
+
+export function maskCredentials(text: string): string {
+  return CREDENTIALS.reduce(
+    (masked, [pattern, replacement]) => masked.replace(pattern, replacement),
+    text,
+  );
+}
+
+/**
+ * Errors are logged with type, message and stack for the operator, with any credential a
+ * driver put into the message masked first (a connection string, a `password=` pair).
+ */
+function serializeError(error: unknown) {
+  const plain = pino.stdSerializers.err(error as Error);
+  return {
+    ...plain,
+    message: maskCredentials(String(plain.message ?? '')),
+    stack: maskCredentials(String(plain.stack ?? '')),
+  };
+}
+
 export function createLogger(options: LoggerOptions): Logger {
   return pino(
     {
       level: options.level,
       base: { service: 'bastion' },
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      serializers: { err: serializeError },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },

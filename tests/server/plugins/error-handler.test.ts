@@ -80,6 +80,7 @@ describe('error handler: one shape for every failure', () => {
     // The operator still gets the details, under the same request id.
     expect(lines.join('')).toContain(res.id as string);
     expect(lines.join('')).toContain('ECONNREFUSED');
+    expect(lines.join('')).not.toContain('hunter2');
   });
 
   test('a unique violation (a race past the service check) is a 409 naming the field', async () => {
