@@ -250,3 +250,10 @@ describe('listing and revoking', () => {
     expect((await sessions.get(stranger.session.id))?.user.displayName).toBeNull();
   });
 });
+
+describe('hashToken', () => {
+  test('is SHA-256, base64url, so a stored digest reveals nothing (ASVS 11.4.1)', () => {
+    // The FIPS 180-2 test vector for "abc".
+    expect(hashToken('abc')).toBe('ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0');
+  });
+});
