@@ -4,6 +4,8 @@ import { AppError, badRequest, CommonErrors } from './errors.ts';
 
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 20;
+/** Deep offsets make the database skip rows one by one; past this, keyset pagination. */
+export const MAX_PAGE = 10_000;
 
 export type Query<M extends Model> = QueryBuilder<M, M[]>;
 
@@ -174,8 +176,8 @@ export abstract class BaseRepository<M extends Model & { id: string }, E extends
     }
 
     const page = query.page ?? 1;
-    if (!Number.isInteger(page) || page < 1) {
-      throw invalid('page must be 1 or more', 'page');
+    if (!Number.isSafeInteger(page) || page < 1 || page > MAX_PAGE) {
+      throw invalid(`page must be between 1 and ${MAX_PAGE}; use the cursor to go deeper`, 'page');
     }
     const [countRow] = (await filtered
       .clone()
