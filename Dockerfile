@@ -16,9 +16,7 @@ FROM deps AS build
 COPY tsconfig.json ./
 COPY server ./server
 COPY client ./client
-# `build:client` is the project's script; the fallback only covers a tree that lacks it.
-RUN if grep -q '"build:client"' package.json; then bun run build:client; \
-    else bun build client/src/main.tsx --outdir client/dist; fi
+RUN bun run build:client
 # Knex's optional dialect drivers and the development-only PGlite are left external
 # (see the build:server script); production uses PostgreSQL through `pg`.
 RUN bun run build:server && bun run build:cli
