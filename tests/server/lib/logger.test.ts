@@ -41,7 +41,9 @@ describe('logger redaction (ASVS 16.2.5)', () => {
 
 describe('log lines', () => {
   test('carry an ISO-8601 UTC timestamp, the level by name and the service (ASVS 16.2.2)', () => {
-    const line = JSON.parse(logged((logger) => logger.warn({ event: 'auth.login.failed' }, 'login failed')));
+    const line = JSON.parse(
+      logged((logger) => logger.warn({ event: 'auth.login.failed' }, 'login failed')),
+    );
     expect(line.time).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
     expect(line).toMatchObject({ level: 'warn', service: 'bastion', event: 'auth.login.failed' });
   });
