@@ -3,15 +3,16 @@ import { extname, join, relative } from 'node:path';
 import { Elysia } from 'elysia';
 import type { auth } from '../../plugins/auth.ts';
 
+/** Every text type names its charset, so no browser has to guess one (ASVS 4.1.1). */
 const TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
+  '.svg': 'image/svg+xml; charset=utf-8',
   '.png': 'image/png',
   '.ico': 'image/x-icon',
-  '.json': 'application/json',
-  '.map': 'application/json',
+  '.json': 'application/json; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
   '.woff2': 'font/woff2',
 };
 
