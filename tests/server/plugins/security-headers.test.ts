@@ -47,6 +47,42 @@ describe('security headers plugin', () => {
     expect(csp).not.toContain('*');
   });
 
+  test.each([
+    ['a credentialed GET from a foreign origin', 'GET', '/api/me', 'https://evil.example', {}],
+    ['a GET from an opaque (null) origin', 'GET', '/api/me', 'null', {}],
+    [
+      'a foreign preflight for a PATCH',
+      'OPTIONS',
+      '/api/me',
+      'https://evil.example',
+      {
+        'access-control-request-method': 'PATCH',
+        'access-control-request-headers': 'authorization, content-type',
+      },
+    ],
+    [
+      'a foreign preflight for the login',
+      'OPTIONS',
+      '/api/auth/login',
+      'https://evil.example',
+      { 'access-control-request-method': 'POST' },
+    ],
+  ])(
+    '%s gets no Access-Control-* header: CORS stays off (ASVS 3.4.2)',
+    async (_name, method, path, origin, extra) => {
+      const session = await t.signUp();
+      const response = await t.request(method, path, {
+        token: session.accessToken,
+        headers: { origin, ...extra },
+      });
+      const cors = [...response.headers.keys()].filter((name) =>
+        name.startsWith('access-control-'),
+      );
+      expect(cors).toEqual([]);
+      expect(response.headers.get('vary') ?? '').not.toMatch(/origin/i);
+    },
+  );
+
   test('HSTS is sent only when Bastion is served over https', async () => {
     expect(
       (await t.request('GET', '/healthz')).headers.get('strict-transport-security'),
