@@ -1,6 +1,6 @@
 import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { createHmac } from 'node:crypto';
-import { decodeJwt, decodeProtectedHeader, generateKeyPair, SignJWT } from 'jose';
+import { decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { AccessTokens } from '../../../../server/modules/auth/tokens.ts';
 
 // Argon2, databases and child processes are slow on purpose; speed is measured by the bench.
@@ -42,6 +42,14 @@ function handMade(header: Record<string, unknown>, payload: Record<string, unkno
   return `${input}.${signature}`;
 }
 
+/** Header parameters that name a key: a verifier that followed them would trust the sender's. */
+const attackerKey = crypto.getRandomValues(new Uint8Array(48));
+const KEY_HEADERS: ReadonlyArray<readonly [string, Record<string, unknown>]> = [
+  ['jwk', { jwk: { kty: 'oct', k: Buffer.from(attackerKey).toString('base64url') } }],
+  ['jku', { jku: 'https://attacker.example/jwks.json', kid: 'attacker' }],
+  ['x5u', { x5u: 'https://attacker.example/attacker.pem' }],
+];
+
 describe('AccessTokens.sign and verify', () => {
   test('round-trip: the token carries sub, sid, jti, iat, exp, iss and aud', async () => {
     const token = await tokens.sign(userId, sessionId);
@@ -70,6 +78,14 @@ describe('AccessTokens.sign and verify', () => {
     const token = handMade({ alg: 'HS256', typ: 'JWT' }, claims());
     expect(await tokens.verify(token)).toMatchObject({ sub: userId, sid: sessionId });
   });
+
+  test.each(KEY_HEADERS)(
+    'a %s header is ignored: the configured secret alone decides (ASVS 9.1.3)',
+    async (_name, header) => {
+      const token = handMade({ alg: 'HS256', typ: 'JWT', ...header }, claims());
+      expect(await tokens.verify(token)).toMatchObject({ sub: userId, sid: sessionId });
+    },
+  );
 });
 
 describe('AccessTokens.verify refuses', () => {
@@ -93,6 +109,22 @@ describe('AccessTokens.verify refuses', () => {
     expect(await tokens.verify(rsa)).toBeUndefined();
     const confused = handMade({ alg: 'RS256', typ: 'JWT' }, claims());
     expect(await tokens.verify(confused)).toBeUndefined();
+  });
+
+  test.each(KEY_HEADERS)(
+    'a token that names its own key in a %s header and is signed with that key',
+    async (_name, header) => {
+      const token = handMade({ alg: 'HS256', typ: 'JWT', ...header }, claims(), attackerKey);
+      expect(await tokens.verify(token)).toBeUndefined();
+    },
+  );
+
+  test('an ES256 token that embeds the public half of the key pair that signed it (jwk)', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('ES256');
+    const token = await new SignJWT(claims())
+      .setProtectedHeader({ alg: 'ES256', typ: 'JWT', jwk: await exportJWK(publicKey) })
+      .sign(privateKey);
+    expect(await tokens.verify(token)).toBeUndefined();
   });
 
   test('another issuer', async () => {
