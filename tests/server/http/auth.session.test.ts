@@ -176,6 +176,21 @@ describe('POST /api/auth/login', () => {
     expect(other.status).toBe(200);
   });
 
+  test('a password set years ago still signs in and refreshes: passwords never expire (ASVS 6.2.10)', async () => {
+    const veteran = await t.seedUser();
+    const aged = await t.db
+      .knex('users')
+      .where({ id: veteran.id })
+      .update({ passwordChangedAt: new Date('2015-01-01T00:00:00Z') });
+    expect(aged).toBe(1);
+
+    const response = await login(veteran.username, PASSWORD, { tokenDelivery: 'body' });
+
+    expect(response.status).toBe(200);
+    expect((await me(response.body.accessToken)).status).toBe(200);
+    expect((await refreshWithBody(response.body.refreshToken)).status).toBe(200);
+  });
+
   test('refuses an extra property with 400', async () => {
     const response = await login(account.username, PASSWORD, { roles: ['admin'] });
 
@@ -238,6 +253,21 @@ describe('POST /api/auth/refresh', () => {
     const response = await t.request('POST', '/api/auth/refresh', { headers: { origin: ORIGIN } });
 
     expect(response.status).toBe(401);
+  });
+
+  test('a refresh token in the query string is ignored and stays unused (ASVS 14.2.1)', async () => {
+    const session = await t.signIn(account.username);
+
+    const inUrl = await t.request<ErrorBody>(
+      'POST',
+      `/api/auth/refresh?refreshToken=${session.refreshToken}`,
+      { headers: { origin: ORIGIN } },
+    );
+
+    expect(inUrl.status).toBe(401);
+    expect(inUrl.body.error.code).toBe('unauthenticated');
+    // Not consumed: the same token still rotates once, from the body.
+    expect((await refreshWithBody(session.refreshToken)).status).toBe(200);
   });
 
   test('an extra property is 400', async () => {

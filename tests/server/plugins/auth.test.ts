@@ -35,6 +35,20 @@ describe('auth plugin: credentials', () => {
     expect(res.body.error.code).toBe('unauthenticated');
   });
 
+  test.each(['access_token', 'token', 'authorization'])(
+    'an access token in the query string (?%s=) is never read: 401 (ASVS 14.2.1)',
+    async (name) => {
+      const res = await t.request<{ error: { code: string } }>(
+        'GET',
+        `/api/me?${name}=${user.accessToken}`,
+      );
+      expect(res.status).toBe(401);
+      expect(res.body.error.code).toBe('unauthenticated');
+      // The token itself is good: only where it was put is refused.
+      expect((await t.request('GET', '/api/me', { token: user.accessToken })).status).toBe(200);
+    },
+  );
+
   test('a token signed with another key is refused even for a live session', async () => {
     const forged = await new SignJWT({ sid: 'x' })
       .setProtectedHeader({ alg: 'HS256' })
