@@ -135,6 +135,33 @@ describe('safe methods stay safe (ASVS 3.5.3)', () => {
   });
 });
 
+/** Every property name a schema declares, however deeply nested. */
+function fieldNames(schema: unknown, into = new Set<string>()): Set<string> {
+  if (schema === null || typeof schema !== 'object') return into;
+  const node = schema as Record<string, unknown>;
+  if (node.properties && typeof node.properties === 'object') {
+    for (const name of Object.keys(node.properties)) into.add(name);
+  }
+  for (const child of Object.values(node)) fieldNames(child, into);
+  return into;
+}
+
+describe('inputs', () => {
+  test('no route takes a password hint or a secret question: every body, query and path field is checked (ASVS 6.4.2)', () => {
+    const fields = new Set<string>();
+    for (const route of t.app.routes) {
+      const hooks = route.hooks as Record<string, unknown>;
+      for (const part of ['body', 'query', 'params']) fieldNames(hooks[part], fields);
+    }
+    // The walk reaches the real schemas: these are inputs that exist today.
+    expect(fields).toContain('currentPassword');
+    expect(fields).toContain('keepCurrent');
+    expect(
+      [...fields].filter((name) => /hint|question|answer|reminder|memorable/i.test(name)),
+    ).toEqual([]);
+  });
+});
+
 describe('responses', () => {
   test('every response names charset=utf-8: each GET route, and the 400, 401 and 404 errors (ASVS 4.1.1)', async () => {
     const target = await t.seedUser();

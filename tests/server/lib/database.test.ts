@@ -141,6 +141,42 @@ describe('migrations', () => {
     });
   }
 
+  /** The tables the migrations created, without knex's own bookkeeping. */
+  async function appTables(fresh: Database): Promise<string[]> {
+    const rows = (await fresh
+      .knex('information_schema.tables')
+      .select('table_name as name')
+      .whereRaw('table_schema = current_schema()')
+      .andWhere('table_type', 'BASE TABLE')) as Array<{ name: string }>;
+    return rows.map((row) => row.name).filter((name) => !name.startsWith('knex_'));
+  }
+
+  test('a freshly migrated database holds no account at all: no default users (ASVS 6.3.2)', async () => {
+    const fresh = await emptyDatabase();
+    try {
+      await fresh.migrate();
+      const tables = await appTables(fresh);
+      expect(tables).toEqual(expect.arrayContaining(['users', 'user_roles']));
+      for (const table of tables) {
+        const [row] = (await fresh.knex(table).count({ n: '*' })) as Array<{ n: number | string }>;
+        expect({ table, rows: Number(row?.n) }).toEqual({ table, rows: 0 });
+      }
+    } finally {
+      await fresh.drop();
+    }
+  });
+
+  test('no table has a column for a password hint or a secret question (ASVS 6.4.2)', async () => {
+    const columns = (await db
+      .knex('information_schema.columns')
+      .select('table_name as table', 'column_name as column')
+      .whereRaw('table_schema = current_schema()')) as Array<{ table: string; column: string }>;
+    expect(columns.map((c) => c.column)).toContain('password_hash');
+    expect(
+      columns.filter(({ column }) => /hint|question|answer|reminder|memorable/i.test(column)),
+    ).toEqual([]);
+  });
+
   test('apply once: a second run applies nothing and nothing is pending', async () => {
     const fresh = await emptyDatabase();
     try {
