@@ -37,6 +37,23 @@ export function sanitizeValue(value: unknown, maxDepth: number, depth = 0): unkn
   return clean;
 }
 
+/**
+ * The first API query parameter given more than once. No API route takes a list in its query,
+ * and silently keeping one of the values (HTTP parameter pollution) lets a proxy, a log and the
+ * handler each read a different one. The client shell ignores its query, so it is left alone.
+ */
+function repeatedParameter(url: string): string | undefined {
+  if (!url.includes('?')) return undefined;
+  const { pathname, searchParams } = new URL(url);
+  if (!pathname.startsWith('/api/')) return undefined;
+  const seen = new Set<string>();
+  for (const name of searchParams.keys()) {
+    if (seen.has(name)) return name;
+    seen.add(name);
+  }
+  return undefined;
+}
+
 const JSON_TYPE = /^application\/json\b/i;
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -47,6 +64,12 @@ const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 export function sanitize(options: SanitizeOptions = SANITIZE_DEFAULTS) {
   return new Elysia({ name: 'sanitize', seed: options })
     .onRequest(({ request }) => {
+      const repeated = repeatedParameter(request.url);
+      if (repeated !== undefined) {
+        throw badRequest(`Parameter "${repeated}" is given more than once`, {
+          [repeated]: 'repeated',
+        });
+      }
       if (!BODY_METHODS.has(request.method)) return;
       const length = Number(request.headers.get('content-length') ?? 0);
       if (length > options.maxBodyBytes) {

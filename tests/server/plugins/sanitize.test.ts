@@ -93,6 +93,40 @@ describe('sanitize: requests', () => {
     expect(response.body.total).toBeGreaterThan(0);
   });
 
+  test.each([
+    ['role=user&role=admin', 'role'],
+    ['q=alice&q=bob', 'q'],
+    ['page=1&pageSize=10&page=2', 'page'],
+    ['status=active&%73tatus=disabled', 'status'],
+  ])(
+    'a repeated query parameter (%s) is refused with 400 naming it, never resolved to one value (ASVS 15.3.7)',
+    async (query, name) => {
+      const admin = await t.signUp({ roles: ['admin'] });
+      const once = query.slice(0, query.lastIndexOf('&'));
+      expect(
+        (await t.request('GET', `/api/admin/users?${once}`, { token: admin.accessToken })).status,
+      ).toBe(200);
+
+      const response = await t.request<{ error: { code: string; fields: Record<string, string> } }>(
+        'GET',
+        `/api/admin/users?${query}`,
+        { token: admin.accessToken },
+      );
+
+      expect(response.status).toBe(400);
+      expect(response.body.error).toMatchObject({
+        code: 'bad_request',
+        fields: { [name]: 'repeated' },
+      });
+    },
+  );
+
+  test('the client shell reads no query, so a repeated parameter there still gets the page', async () => {
+    const response = await t.request('GET', '/some/page?tab=a&tab=b');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
+  });
+
   test('the login still works after sanitizing (passwords are not mangled)', async () => {
     const login = await t.request('POST', '/api/auth/login', {
       body: { identifier: alice.user.username, password: PASSWORD, tokenDelivery: 'body' },
