@@ -93,9 +93,16 @@ export function createApp(deps: AppDeps) {
         sessionMaxAgeSeconds: config.session.maxAgeSeconds,
       }),
     )
-    .use(meController({ authPlugin, users: services.usersService, auth: services.auth }))
+    .use(
+      meController({
+        authPlugin,
+        contextPlugin,
+        users: services.usersService,
+        auth: services.auth,
+      }),
+    )
     .use(sessionsController({ authPlugin, sessions: services.sessions }))
-    .use(adminUsersController({ authPlugin, users: services.usersService }))
+    .use(adminUsersController({ authPlugin, contextPlugin, users: services.usersService }))
     .use(webController({ authPlugin, clientDir: deps.clientDir ?? DEFAULT_CLIENT_DIR }));
   return Object.assign(app, { services });
 }

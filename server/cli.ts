@@ -8,6 +8,7 @@
 import { parseArgs } from 'node:util';
 import { createServices } from './app.ts';
 import { AppError } from './lib/errors.ts';
+import type { RequestMeta } from './lib/logger.ts';
 import { configOrExit, openRuntime } from './runtime.ts';
 
 /**
@@ -68,8 +69,11 @@ async function main(): Promise<number> {
         const password = await readPassword();
         const services = createServices(runtime);
         // One transaction: the account exists as an admin or not at all.
+        // No HTTP request behind it: the log line says so, with an id of its own.
+        const operator: RequestMeta = { requestId: `cli-${crypto.randomUUID()}`, ip: 'local' };
         const user = await services.auth.register(
           { email: values.email, username: values.username, password },
+          operator,
           ['admin', 'user'],
         );
         console.log(`admin created: ${user.username} (${user.id})`);

@@ -31,6 +31,18 @@ export const REDACT_PATHS = [
 
 export type { Logger };
 
+/** The request behind a security event: its id (X-Request-Id) and the client address. */
+export interface RequestMeta {
+  readonly requestId: string;
+  readonly ip: string;
+}
+
+/**
+ * The fields every security event carries besides its own: which request, from where
+ * (ASVS 16.2.1). Picked one by one, so a caller's wider object never leaks into the line.
+ */
+export const requestFields = (meta: RequestMeta) => ({ requestId: meta.requestId, ip: meta.ip });
+
 export interface LoggerOptions {
   readonly level: string;
   readonly pretty?: boolean;

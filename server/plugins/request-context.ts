@@ -1,4 +1,5 @@
 import { Elysia } from 'elysia';
+import type { RequestMeta } from '../lib/logger.ts';
 
 export interface RequestContextOptions {
   /** How many proxies in front of us append to X-Forwarded-For; 0 trusts none of it. */
@@ -46,11 +47,18 @@ export function requestContext(options: RequestContextOptions) {
         ),
       );
     })
-    .derive({ as: 'global' }, ({ request, set }) => ({
-      requestId: requestIdOf(set.headers),
-      clientIp: clientIpOf(request),
-      userAgent: request.headers.get('user-agent') ?? '',
-    }));
+    .derive({ as: 'global' }, ({ request, set }) => {
+      const requestId = requestIdOf(set.headers);
+      const clientIp = clientIpOf(request);
+      const requestMeta: RequestMeta = { requestId, ip: clientIp };
+      return {
+        requestId,
+        clientIp,
+        userAgent: request.headers.get('user-agent') ?? '',
+        /** What a service puts on the security events this request causes. */
+        requestMeta,
+      };
+    });
 }
 
 export const requestIdOf = (headers: Record<string, unknown>): string =>

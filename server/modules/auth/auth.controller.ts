@@ -39,17 +39,17 @@ export function authController({
     .use(authPlugin)
     .post(
       '/register',
-      async ({ body, set }) => {
+      async ({ body, set, requestMeta }) => {
         set.status = 201;
-        return { user: toPublicUser(await service.register(body)) };
+        return { user: toPublicUser(await service.register(body, requestMeta)) };
       },
       { public: true, body: RegisterBody, response: { 201: t.Object({ user: PublicUserSchema }) } },
     )
     .post(
       '/login',
-      async ({ body, cookie, clientIp, userAgent }) => {
+      async ({ body, cookie, requestMeta, userAgent }) => {
         const issued = await service.login(body.identifier, body.password, {
-          ip: clientIp,
+          ...requestMeta,
           userAgent,
           previousRefreshToken: cookie[REFRESH_COOKIE]?.value as string | undefined,
         });
@@ -61,12 +61,12 @@ export function authController({
     )
     .post(
       '/refresh',
-      async ({ body, cookie }) => {
+      async ({ body, cookie, requestMeta }) => {
         const fromBody = body?.refreshToken;
         const presented = fromBody ?? (cookie[REFRESH_COOKIE]?.value as string | undefined);
         if (!presented) throw unauthenticated('No refresh token');
         try {
-          const issued = await service.refresh(presented);
+          const issued = await service.refresh(presented, requestMeta);
           const inBody = fromBody !== undefined || body?.tokenDelivery === 'body';
           if (!inBody) setAuthCookies(cookie, issued, sessionMaxAgeSeconds);
           return tokenBody(issued, inBody);
@@ -79,8 +79,8 @@ export function authController({
     )
     .post(
       '/logout',
-      async ({ principal, cookie, set }) => {
-        await service.logout(principal.userId, principal.sessionId);
+      async ({ principal, cookie, set, requestMeta }) => {
+        await service.logout(principal.userId, principal.sessionId, requestMeta);
         clearAuthCookies(cookie);
         set.status = 204;
       },

@@ -1,7 +1,7 @@
 import type { KeyValueStore } from '../../kv/store.ts';
 import type { Database } from '../../lib/database.ts';
 import { AppError, badRequest, conflict } from '../../lib/errors.ts';
-import { type Logger, maskEmail } from '../../lib/logger.ts';
+import { type Logger, maskEmail, type RequestMeta, requestFields } from '../../lib/logger.ts';
 import type { Session, SessionStore } from '../sessions/session.store.ts';
 import { toPublicUser } from '../users/public-user.ts';
 import type { Role, User } from '../users/user.model.ts';
@@ -10,8 +10,7 @@ import { AuthErrors } from './auth.errors.ts';
 import { hashPassword, passwordProblem, verifyAgainstDummy, verifyPassword } from './password.ts';
 import type { AccessTokens } from './tokens.ts';
 
-export interface ClientInfo {
-  readonly ip: string;
+export interface ClientInfo extends RequestMeta {
   readonly userAgent: string;
   /** The refresh token the client already holds: its session ends when the new one starts. */
   readonly previousRefreshToken?: string;
@@ -44,7 +43,10 @@ export interface AuthServiceDeps {
 const invalidCredentials = () =>
   new AppError(401, AuthErrors.invalidCredentials, 'Email, username or password is incorrect');
 
-/** Registration, login, refresh, logout and password change for local accounts. */
+/**
+ * Registration, login, refresh, logout and password change for local accounts. Every outcome,
+ * success or failure, is logged as an `auth.*` event with the request id and client IP.
+ */
 export class AuthService {
   private readonly limits: LoginLimits;
 
@@ -55,6 +57,7 @@ export class AuthService {
   /** A new account; `roles` is for operators (the CLI), the public route always gets ['user']. */
   async register(
     input: { email: string; username: string; password: string; displayName?: string },
+    meta: RequestMeta,
     roles: readonly Role[] = ['user'],
   ): Promise<User> {
     const problem = passwordProblem(input.password, input);
@@ -75,7 +78,10 @@ export class AuthService {
       }
       return this.deps.users.createUser({ ...input, passwordHash, roles }, trx);
     });
-    this.deps.logger.info({ event: 'auth.register', userId: user.id }, 'account registered');
+    this.deps.logger.info(
+      { event: 'auth.register', userId: user.id, roles, ...requestFields(meta) },
+      'account registered',
+    );
     return user;
   }
 
@@ -90,7 +96,10 @@ export class AuthService {
       : `login-fail:name:${identifier.normalize('NFKC').toLowerCase()}`;
     const failures = Number((await this.deps.kv.get(throttleKey)) ?? 0);
     if (failures >= this.limits.maxFailures) {
-      this.deps.logger.warn({ event: 'auth.lockout', ip: client.ip }, 'login throttled');
+      this.deps.logger.warn(
+        { event: 'auth.lockout', userId: user?.id, ...requestFields(client) },
+        'login throttled',
+      );
       throw new AppError(
         429,
         AuthErrors.tooManyAttempts,
@@ -103,13 +112,17 @@ export class AuthService {
     if (!user || !valid) {
       await this.deps.kv.increment(throttleKey, this.limits.windowSeconds);
       this.deps.logger.warn(
-        { event: 'auth.login.failed', ip: client.ip, userId: user?.id },
+        { event: 'auth.login.failed', userId: user?.id, ...requestFields(client) },
         'login failed',
       );
       throw invalidCredentials();
     }
     await this.deps.kv.delete(throttleKey);
     if (user.status !== 'active') {
+      this.deps.logger.warn(
+        { event: 'auth.login.disabled', userId: user.id, ...requestFields(client) },
+        'login refused: account disabled',
+      );
       throw new AppError(403, AuthErrors.accountDisabled, 'This account is disabled');
     }
     const { session, refreshToken } = await this.deps.sessions.create({
@@ -122,15 +135,19 @@ export class AuthService {
       await this.deps.sessions.revokeByRefreshToken(client.previousRefreshToken);
     }
     this.deps.logger.info(
-      { event: 'auth.login', userId: user.id, sessionId: session.id, ip: client.ip },
+      { event: 'auth.login', userId: user.id, sessionId: session.id, ...requestFields(client) },
       `login ${maskEmail(user.email)}`,
     );
     return this.issue(user, session, refreshToken);
   }
 
-  async refresh(refreshToken: string): Promise<IssuedTokens> {
+  async refresh(refreshToken: string, meta: RequestMeta): Promise<IssuedTokens> {
     const result = await this.deps.sessions.rotate(refreshToken);
     if (result.kind === 'invalid') {
+      this.deps.logger.warn(
+        { event: 'auth.refresh.failed', reason: 'invalid_token', ...requestFields(meta) },
+        'refresh refused',
+      );
       throw new AppError(
         401,
         AuthErrors.invalidRefreshToken,
@@ -143,6 +160,7 @@ export class AuthService {
           event: 'auth.refresh.reuse',
           userId: result.session.userId,
           sessionId: result.session.id,
+          ...requestFields(meta),
         },
         'refresh token reused: session revoked',
       );
@@ -155,6 +173,16 @@ export class AuthService {
     const user = await this.deps.users.findById(result.session.userId);
     if (user?.status !== 'active') {
       await this.deps.sessions.revoke(result.session.userId, result.session.id);
+      this.deps.logger.warn(
+        {
+          event: 'auth.refresh.failed',
+          reason: 'account_inactive',
+          userId: result.session.userId,
+          sessionId: result.session.id,
+          ...requestFields(meta),
+        },
+        'refresh refused: account disabled or deleted',
+      );
       throw new AppError(401, AuthErrors.sessionEnded, 'Session has ended');
     }
     // Every refresh re-reads the user, so even a change made outside the services reaches
@@ -163,12 +191,24 @@ export class AuthService {
     if (JSON.stringify(fresh) !== JSON.stringify(result.session.user)) {
       await this.deps.sessions.syncUser(fresh);
     }
+    this.deps.logger.info(
+      {
+        event: 'auth.refresh',
+        userId: user.id,
+        sessionId: result.session.id,
+        ...requestFields(meta),
+      },
+      'session refreshed',
+    );
     return this.issue(user, { ...result.session, user: fresh }, result.refreshToken);
   }
 
-  async logout(userId: string, sessionId: string): Promise<void> {
+  async logout(userId: string, sessionId: string, meta: RequestMeta): Promise<void> {
     await this.deps.sessions.revoke(userId, sessionId);
-    this.deps.logger.info({ event: 'auth.logout', userId, sessionId }, 'logout');
+    this.deps.logger.info(
+      { event: 'auth.logout', userId, sessionId, ...requestFields(meta) },
+      'logout',
+    );
   }
 
   /** Needs the current password; every other session of the user ends. */
@@ -177,10 +217,15 @@ export class AuthService {
     sessionId: string,
     currentPassword: string,
     newPassword: string,
+    meta: RequestMeta,
   ): Promise<void> {
     const user = await this.deps.users.findById(userId);
     if (!user) throw invalidCredentials();
     if (!(await verifyPassword(currentPassword, user.passwordHash))) {
+      this.deps.logger.warn(
+        { event: 'auth.password.change.failed', userId, sessionId, ...requestFields(meta) },
+        'password change refused: wrong current password',
+      );
       throw new AppError(400, AuthErrors.invalidCredentials, 'Current password is incorrect', {
         currentPassword: 'incorrect',
       });
@@ -204,7 +249,7 @@ export class AuthService {
     if (updated) await this.deps.sessions.syncUser(toPublicUser(updated));
     const ended = await this.deps.sessions.revokeAll(userId, sessionId);
     this.deps.logger.info(
-      { event: 'auth.password.changed', userId, endedSessions: ended },
+      { event: 'auth.password.changed', userId, endedSessions: ended, ...requestFields(meta) },
       'password changed',
     );
   }

@@ -1,5 +1,6 @@
 import { Elysia, t } from 'elysia';
 import type { auth } from '../../plugins/auth.ts';
+import type { requestContext } from '../../plugins/request-context.ts';
 import { toPublicUser } from './public-user.ts';
 import { AdminPatch, PublicUserSchema, UserId, UserListQuery } from './user.schema.ts';
 import type { UsersService } from './users.service.ts';
@@ -15,6 +16,7 @@ const ListResponse = t.Object({
 /** The admin console's user management API. */
 export function adminUsersController(deps: {
   readonly authPlugin: ReturnType<typeof auth>;
+  readonly contextPlugin: ReturnType<typeof requestContext>;
   readonly users: UsersService;
 }) {
   const { users } = deps;
@@ -23,6 +25,7 @@ export function adminUsersController(deps: {
     prefix: '/api/admin/users',
     detail: { tags: ['admin'] },
   })
+    .use(deps.contextPlugin)
     .use(deps.authPlugin)
     .get(
       '',
@@ -43,8 +46,8 @@ export function adminUsersController(deps: {
     })
     .patch(
       '/:id',
-      async ({ principal, params, body }) => ({
-        user: toPublicUser(await users.adminUpdate(principal.userId, params.id, body)),
+      async ({ principal, params, body, requestMeta }) => ({
+        user: toPublicUser(await users.adminUpdate(principal.userId, params.id, body, requestMeta)),
       }),
       {
         permission: 'users:write',
@@ -55,16 +58,16 @@ export function adminUsersController(deps: {
     )
     .delete(
       '/:id',
-      async ({ principal, params, set }) => {
-        await users.adminDelete(principal.userId, params.id);
+      async ({ principal, params, set, requestMeta }) => {
+        await users.adminDelete(principal.userId, params.id, requestMeta);
         set.status = 204;
       },
       { permission: 'users:write', params: UserId },
     )
     .post(
       '/:id/revoke-sessions',
-      async ({ principal, params }) => ({
-        ended: await users.revokeSessions(principal.userId, params.id),
+      async ({ principal, params, requestMeta }) => ({
+        ended: await users.revokeSessions(principal.userId, params.id, requestMeta),
       }),
       {
         permission: 'users:write',

@@ -1,5 +1,6 @@
 import { Elysia, t } from 'elysia';
 import type { auth } from '../../plugins/auth.ts';
+import type { requestContext } from '../../plugins/request-context.ts';
 import { ChangePasswordBody } from '../auth/auth.schema.ts';
 import type { AuthService } from '../auth/auth.service.ts';
 import { toPublicUser } from './public-user.ts';
@@ -8,14 +9,16 @@ import type { UsersService } from './users.service.ts';
 
 export interface MeControllerDeps {
   readonly authPlugin: ReturnType<typeof auth>;
+  readonly contextPlugin: ReturnType<typeof requestContext>;
   readonly users: UsersService;
   readonly auth: AuthService;
 }
 
 /** The signed-in user's own account. */
-export function meController({ authPlugin, users, auth }: MeControllerDeps) {
+export function meController({ authPlugin, contextPlugin, users, auth }: MeControllerDeps) {
   return (
     new Elysia({ name: 'me-controller', prefix: '/api/me', detail: { tags: ['me'] } })
+      .use(contextPlugin)
       .use(authPlugin)
       // The session carries the user as of their last change (see SessionStore.syncUser):
       // the hot path reads no database.
@@ -25,8 +28,8 @@ export function meController({ authPlugin, users, auth }: MeControllerDeps) {
       })
       .patch(
         '',
-        async ({ principal, body }) => ({
-          user: toPublicUser(await users.updateProfile(principal.userId, body)),
+        async ({ principal, body, requestMeta }) => ({
+          user: toPublicUser(await users.updateProfile(principal.userId, body, requestMeta)),
         }),
         {
           permission: 'self',
@@ -36,12 +39,13 @@ export function meController({ authPlugin, users, auth }: MeControllerDeps) {
       )
       .post(
         '/password',
-        async ({ principal, body, set }) => {
+        async ({ principal, body, set, requestMeta }) => {
           await auth.changePassword(
             principal.userId,
             principal.sessionId,
             body.currentPassword,
             body.newPassword,
+            requestMeta,
           );
           set.status = 204;
         },

@@ -1,7 +1,7 @@
 import type { CursorPage, ListQuery, OffsetPage } from '../../lib/base-repository.ts';
 import type { Database } from '../../lib/database.ts';
 import { AppError, conflict, notFound } from '../../lib/errors.ts';
-import type { Logger } from '../../lib/logger.ts';
+import { type Logger, type RequestMeta, requestFields } from '../../lib/logger.ts';
 import { verifyPassword } from '../auth/password.ts';
 import type { SessionStore } from '../sessions/session.store.ts';
 import { toPublicUser } from './public-user.ts';
@@ -39,7 +39,7 @@ export class UsersService {
   }
 
   /** Changing the email address needs the current password: it is how accounts get recovered. */
-  async updateProfile(userId: string, change: ProfileChange): Promise<User> {
+  async updateProfile(userId: string, change: ProfileChange, meta: RequestMeta): Promise<User> {
     const updated = await this.deps.db.withTransaction(async (trx) => {
       const user = await this.deps.users.findById(userId, trx);
       if (!user) throw notFound('User');
@@ -50,6 +50,12 @@ export class UsersService {
           !change.currentPassword ||
           !(await verifyPassword(change.currentPassword, user.passwordHash))
         ) {
+          if (change.currentPassword) {
+            this.deps.logger.warn(
+              { event: 'auth.reauth.failed', userId, for: 'email_change', ...requestFields(meta) },
+              'email change refused: wrong current password',
+            );
+          }
           throw new AppError(
             400,
             UserErrors.passwordRequired,
@@ -89,7 +95,12 @@ export class UsersService {
   }
 
   /** Status and roles, in one transaction; sessions follow the change at once. */
-  async adminUpdate(actorId: string, userId: string, change: AdminChange): Promise<User> {
+  async adminUpdate(
+    actorId: string,
+    userId: string,
+    change: AdminChange,
+    meta: RequestMeta,
+  ): Promise<User> {
     if (actorId === userId && change.roles && !change.roles.includes('admin')) {
       throw new AppError(409, UserErrors.selfDemotion, 'You cannot remove your own admin role');
     }
@@ -111,29 +122,36 @@ export class UsersService {
       await this.deps.sessions.syncUser(toPublicUser(updated));
     }
     this.deps.logger.info(
-      { event: 'admin.user.updated', actorId, userId, status: change.status, roles: change.roles },
+      {
+        event: 'admin.user.updated',
+        actorId,
+        userId,
+        status: change.status,
+        roles: change.roles,
+        ...requestFields(meta),
+      },
       'user updated by admin',
     );
     return updated;
   }
 
-  async adminDelete(actorId: string, userId: string): Promise<void> {
+  async adminDelete(actorId: string, userId: string, meta: RequestMeta): Promise<void> {
     if (actorId === userId) {
       throw new AppError(409, UserErrors.selfDelete, 'You cannot delete your own account here');
     }
     if (!(await this.deps.users.delete(userId))) throw notFound('User');
     await this.deps.sessions.revokeAll(userId);
     this.deps.logger.info(
-      { event: 'admin.user.deleted', actorId, userId },
+      { event: 'admin.user.deleted', actorId, userId, ...requestFields(meta) },
       'user deleted by admin',
     );
   }
 
-  async revokeSessions(actorId: string, userId: string): Promise<number> {
+  async revokeSessions(actorId: string, userId: string, meta: RequestMeta): Promise<number> {
     await this.get(userId);
     const ended = await this.deps.sessions.revokeAll(userId);
     this.deps.logger.info(
-      { event: 'admin.user.sessions_revoked', actorId, userId, ended },
+      { event: 'admin.user.sessions_revoked', actorId, userId, ended, ...requestFields(meta) },
       'sessions revoked by admin',
     );
     return ended;

@@ -43,6 +43,7 @@ class FailingRolesRepository extends UserRepository {
 }
 
 const logger = createLogger({ level: 'silent' });
+const meta = { requestId: 'test', ip: '127.0.0.1' };
 
 describe('withTransaction', () => {
   test('commits the writes when the function resolves', async () => {
@@ -102,10 +103,10 @@ describe('services roll back a failed operation as a whole', () => {
     const service = authService(new FailingRolesRepository(db.knex));
     const email = `register-${crypto.randomUUID()}@example.com`;
     const input = { email, username: `reg${Date.now()}`, password: 'correct horse battery staple' };
-    await expect(service.register(input)).rejects.toBeInstanceOf(Midway);
+    await expect(service.register(input, meta)).rejects.toBeInstanceOf(Midway);
     expect(await rowsFor(email)).toEqual({ users: 0, roles: 0 });
     // The same registration goes through once nothing fails: the rollback left no conflict.
-    const user = await authService(repo).register(input);
+    const user = await authService(repo).register(input, meta);
     expect(user).toMatchObject({ email, roles: ['user'] });
   });
 
@@ -120,7 +121,7 @@ describe('services roll back a failed operation as a whole', () => {
     const admin = await db.withTransaction((trx) => insertUser(repo, trx, { roles: ['admin'] }));
 
     await expect(
-      service.adminUpdate(admin.id, target.id, { status: 'disabled', roles: ['auditor'] }),
+      service.adminUpdate(admin.id, target.id, { status: 'disabled', roles: ['auditor'] }, meta),
     ).rejects.toBeInstanceOf(Midway);
 
     expect(await repo.findById(target.id)).toMatchObject({ status: 'active', roles: ['user'] });

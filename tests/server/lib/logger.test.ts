@@ -1,5 +1,5 @@
 import { describe, expect, setDefaultTimeout, test } from 'bun:test';
-import { maskCredentials, maskEmail, maskUrl } from '../../../server/lib/logger.ts';
+import { type Logger, maskCredentials, maskEmail, maskUrl } from '../../../server/lib/logger.ts';
 import { capturedLogger } from '../../helpers/log.ts';
 
 // Argon2, databases and child processes are slow on purpose; speed is measured by the bench.
@@ -46,6 +46,28 @@ describe('log lines', () => {
     );
     expect(line.time).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
     expect(line).toMatchObject({ level: 'warn', service: 'bastion', event: 'auth.login.failed' });
+  });
+});
+
+describe('log injection (ASVS 16.4.1)', () => {
+  const FORGED = 'ok\n{"level":"fatal","msg":"forged"}\r\n\u2028{"level":"fatal"}';
+
+  test.each([
+    ['a message', (logger: Logger) => logger.info(FORGED), 'msg'],
+    ['a field', (logger: Logger) => logger.info({ userAgent: FORGED }, 'login'), 'userAgent'],
+    [
+      'an error message',
+      (logger: Logger) => logger.info({ err: new Error(FORGED) }, 'failed'),
+      'err',
+    ],
+  ])('%s carrying a forged line stays inside one JSON line', (_name, write, field) => {
+    const output = logged(write);
+    const lines = output.split('\n').filter(Boolean);
+    expect(lines).toHaveLength(1);
+    const line = JSON.parse(lines[0] as string);
+    expect(line.level).toBe('info');
+    const value = field === 'err' ? line.err.message : line[field];
+    expect(value).toBe(FORGED);
   });
 });
 
