@@ -32,17 +32,32 @@ beforeAll(async () => {
 });
 afterAll(() => t?.close());
 
+/** Every password and token that crossed the API in this file: none may reach the log. */
+const secrets = new Set<string>();
+const SECRET_FIELDS = ['password', 'currentPassword', 'newPassword', 'accessToken', 'refreshToken'];
+function remember(value: unknown): void {
+  if (value === null || typeof value !== 'object') return;
+  for (const [key, field] of Object.entries(value)) {
+    if (SECRET_FIELDS.includes(key) && typeof field === 'string') secrets.add(field);
+  }
+}
+
 /** A request from IP, as the trusted proxy reports it. */
-const call = <T = Record<string, unknown>>(
+async function call<T = Record<string, unknown>>(
   method: string,
   path: string,
   options: RequestOptions = {},
   from = IP,
-) =>
-  t.request<T>(method, path, {
+) {
+  if (options.token) secrets.add(options.token);
+  remember(options.body);
+  const response = await t.request<T>(method, path, {
     ...options,
     headers: { 'x-forwarded-for': from, ...options.headers },
   });
+  remember(response.body);
+  return response;
+}
 
 type Tokens = { accessToken: string; refreshToken: string; user: { id: string } };
 const login = (identifier: string, password = PASSWORD) =>
@@ -267,6 +282,14 @@ describe('security events', () => {
     }
     const covered = new Set(OUTCOMES.map(([, event]) => event));
     expect([...written].sort()).toEqual([...covered].sort());
+  });
+
+  test('no password or token that crossed the API above reached the log, and emails appear only masked (ASVS 16.2.5)', () => {
+    const written = log.lines.join('');
+    expect(secrets.size).toBeGreaterThan(20);
+    expect([...secrets].filter((secret) => written.includes(secret))).toEqual([]);
+    expect(written).toContain('***@example.com');
+    expect(written).not.toMatch(/[\w.+-]@example\.com/);
   });
 
   test('a client-written address with quotes and braces stays one field of one JSON line (ASVS 16.4.1)', async () => {
