@@ -78,6 +78,8 @@ describe('POST /api/auth/login', () => {
       secure: '',
       samesite: 'Strict',
     });
+    // __Secure-, not __Host-, only to scope it to /api/auth; still host-only (ASVS 3.3.3).
+    expect(refresh.has('domain')).toBe(false);
     const viaCookie = await t.request('GET', '/api/me', {
       cookies: { [t.cookieNames.access]: response.cookies[t.cookieNames.access] ?? '' },
     });
