@@ -2,7 +2,7 @@ import { Elysia } from 'elysia';
 import type { KeyValueStore } from '../kv/store.ts';
 import { AppError, CommonErrors } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
-import { clientIpOf } from './request-context.ts';
+import { clientIpOf, requestIdOf } from './request-context.ts';
 
 export interface RateRule {
   readonly limit: number;
@@ -72,7 +72,12 @@ export class RequestLimiter {
     if (count > rule.limit) {
       headers['retry-after'] = String(ttlSeconds);
       this.logger.warn(
-        { event: 'rate_limit.exceeded', bucket: key.split(':')[1], ...who },
+        {
+          event: 'rate_limit.exceeded',
+          bucket: key.split(':')[1],
+          ...who,
+          requestId: requestIdOf(headers),
+        },
         'rate limited',
       );
       throw new AppError(429, CommonErrors.rateLimited, 'Too many requests; slow down');

@@ -44,6 +44,11 @@ describe('rate limits', () => {
     expect((last?.body as { error?: { code: string } } | undefined)?.error?.code).toBe(
       'rate_limited',
     );
+    // The refusal is logged under the id the 429 carries.
+    const refusal = log.lines
+      .map((line) => JSON.parse(line) as { event?: string; requestId?: string })
+      .find((e) => e.event === 'rate_limit.exceeded');
+    expect(refusal?.requestId).toBe(last?.headers.get('x-request-id') ?? 'missing');
     // Another address has its own budget.
     expect(
       (await t.request('GET', '/api/docs/json', { headers: from('198.51.100.2') })).status,
