@@ -54,6 +54,21 @@ function repeatedParameter(url: string): string | undefined {
   return undefined;
 }
 
+/** How many bytes the body has, reading no further than `limit`. */
+async function bytesUpTo(request: Request, limit: number): Promise<number> {
+  const reader = request.body?.getReader();
+  if (!reader) return 0;
+  let total = 0;
+  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+    total += chunk.value.byteLength;
+    if (total >= limit) {
+      await reader.cancel();
+      break;
+    }
+  }
+  return total;
+}
+
 const JSON_TYPE = /^application\/json\b/i;
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -63,7 +78,7 @@ const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  */
 export function sanitize(options: SanitizeOptions = SANITIZE_DEFAULTS) {
   return new Elysia({ name: 'sanitize', seed: options })
-    .onRequest(({ request }) => {
+    .onRequest(async ({ request }) => {
       const repeated = repeatedParameter(request.url);
       if (repeated !== undefined) {
         throw badRequest(`Parameter "${repeated}" is given more than once`, {
@@ -79,19 +94,11 @@ export function sanitize(options: SanitizeOptions = SANITIZE_DEFAULTS) {
       if (type && !JSON_TYPE.test(type)) {
         throw new AppError(415, CommonErrors.unsupportedMediaType, 'Send JSON (application/json)');
       }
-    })
-    .onParse({ as: 'global' }, async ({ request, contentType }) => {
-      if (!JSON_TYPE.test(contentType)) return;
-      // Counted as read, so a body without Content-Length (chunked) meets the same limit.
-      const bytes = await request.arrayBuffer();
-      if (bytes.byteLength > options.maxBodyBytes) {
-        throw new AppError(413, CommonErrors.payloadTooLarge, 'Request body is too large');
-      }
-      if (bytes.byteLength === 0) return undefined;
-      try {
-        return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
-      } catch {
-        throw badRequest('Request body is not valid JSON');
+      // No declared length (chunked): count a copy's bytes as they arrive, and stop at the limit.
+      if (!request.headers.has('content-length') && request.body) {
+        if ((await bytesUpTo(request.clone(), options.maxBodyBytes + 1)) > options.maxBodyBytes) {
+          throw new AppError(413, CommonErrors.payloadTooLarge, 'Request body is too large');
+        }
       }
     })
     .onTransform({ as: 'global' }, (ctx) => {

@@ -28,6 +28,22 @@ const asset = (body: string, type: string) => () =>
   });
 
 const HIDDEN = { detail: { hide: true } };
+const SPEC_PATH = '/api/docs/json';
+
+type Operation = { requestBody?: { content?: Record<string, unknown> } };
+
+/**
+ * The plugin offers every body as JSON, form and multipart; Bastion's API takes JSON only
+ * (anything else is a 415), so the document says exactly that.
+ */
+function onlyJsonBodies(spec: unknown): void {
+  const paths = (spec as { paths?: Record<string, Record<string, Operation>> }).paths ?? {};
+  for (const operation of Object.values(paths).flatMap((methods) => Object.values(methods))) {
+    const content = operation.requestBody?.content;
+    if (!content?.['application/json']) continue;
+    for (const type of Object.keys(content)) if (type !== 'application/json') delete content[type];
+  }
+}
 
 /** OpenAPI document at /api/docs/json, generated from the route schemas; Swagger UI at /api/docs. */
 export function docsController(deps: { readonly authPlugin: ReturnType<typeof auth> }) {
@@ -37,10 +53,13 @@ export function docsController(deps: { readonly authPlugin: ReturnType<typeof au
       // A standalone guard: everything below is public, and the OpenAPI plugin still sees
       // every route of the app (a scoped guard would hide them from it).
       .guard({ public: true })
+      .onAfterHandle(({ path, response }) => {
+        if (path === SPEC_PATH) onlyJsonBodies(response);
+      })
       .use(
         openapi({
           path: '/api/docs/openapi',
-          specPath: '/api/docs/json',
+          specPath: SPEC_PATH,
           provider: null,
           documentation: {
             info: {

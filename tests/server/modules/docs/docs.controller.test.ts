@@ -30,8 +30,35 @@ describe('API documentation', () => {
 
   test('request schemas come from the route definitions', async () => {
     const spec = await t.request<Spec>('GET', '/api/docs/json');
-    expect(spec.body.paths['/api/auth/register']?.post?.requestBody).toBeDefined();
+    expect(spec.body.paths['/api/auth/register']?.post?.requestBody).toEqual({
+      required: true,
+      content: {
+        'application/json': {
+          schema: expect.objectContaining({
+            type: 'object',
+            additionalProperties: false,
+            required: ['email', 'username', 'password'],
+          }),
+        },
+      },
+    });
     expect(spec.body.paths['/api/admin/users']?.get?.parameters?.length).toBeGreaterThan(5);
+  });
+
+  test('every documented request body is JSON only, with a schema (the API refuses the rest)', async () => {
+    const spec = await t.request<Spec>('GET', '/api/docs/json');
+    const bodies = Object.values(spec.body.paths)
+      .flatMap((methods) => Object.values(methods))
+      .map(
+        (operation) =>
+          operation.requestBody as { content?: Record<string, { schema?: unknown }> } | undefined,
+      )
+      .filter((body) => body !== undefined);
+    expect(bodies.length).toBeGreaterThan(5);
+    for (const body of bodies) {
+      expect(Object.keys(body.content ?? {})).toEqual(['application/json']);
+      expect(body.content?.['application/json']?.schema).toBeDefined();
+    }
   });
 
   test('the docs page runs under the strict CSP: no inline script, local assets only', async () => {
