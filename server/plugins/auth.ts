@@ -70,13 +70,20 @@ function cookieValue(header: string | null, name: string): string | undefined {
 export function auth(options: AuthOptions) {
   const allowed = new Set(options.allowedOrigins);
 
-  async function authenticate(request: Request): Promise<Principal> {
+  async function authenticate(
+    request: Request,
+    headers: Context['set']['headers'],
+  ): Promise<Principal> {
     const bearer = bearerToken(request.headers.get('authorization'));
     const token = bearer ?? cookieValue(request.headers.get('cookie'), ACCESS_COOKIE);
     if (!token) throw unauthenticated();
     const claims = await options.tokens.verify(token);
     if (!claims) throw unauthenticated('Access token is invalid or expired');
-    const session = await options.sessions.get(claims.sid);
+    // The session lookup and the per-user count go out together: one round trip to Redis.
+    const [session] = await Promise.all([
+      options.sessions.get(claims.sid),
+      options.limiter?.user(claims.sub, headers),
+    ]);
     if (!session || session.userId !== claims.sub) {
       throw new AppError(401, AuthErrors.sessionEnded, 'Session has ended; sign in again');
     }
@@ -108,13 +115,14 @@ export function auth(options: AuthOptions) {
           transform: gate(async ({ request, set }: { request: Request; set: Context['set'] }) => {
             let principal: Principal;
             try {
-              principal = await authenticate(request);
+              principal = await authenticate(request, set.headers);
             } catch (error) {
               // Bad credentials are no way around the anonymous limit.
-              await options.limiter?.anonymous(clientIpOf(request), set.headers);
+              if (error instanceof AppError && error.status === 401) {
+                await options.limiter?.anonymous(clientIpOf(request), set.headers);
+              }
               throw error;
             }
-            await options.limiter?.user(principal.userId, set.headers);
             if (!hasPermission(principal.session.user.roles, permission)) throw forbidden();
             principals.set(request, principal);
           }, `permission:${permission}`),
