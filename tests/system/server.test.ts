@@ -78,40 +78,33 @@ if (process.env.DATABASE_URL && process.env.REDIS_URL)
     });
   });
 
+/** Start the server in production with only `env` and wait for it to give up. */
+async function refusedStart(env: Record<string, string>) {
+  const proc = Bun.spawn(['bun', 'server/main.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', ...env },
+    stderr: 'pipe',
+    stdout: 'pipe',
+  });
+  return { code: await proc.exited, stderr: await new Response(proc.stderr).text() };
+}
+
 describe('production refuses unsafe configuration', () => {
   test('with nothing set it exits 1 and names every missing or unsafe variable', async () => {
-    const proc = Bun.spawn(['bun', 'server/main.ts'], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH ?? '',
-        NODE_ENV: 'production',
-        PUBLIC_URL: 'http://bastion.example.com',
-      },
-      stderr: 'pipe',
-      stdout: 'pipe',
-    });
-    expect(await proc.exited).toBe(1);
-    const stderr = await new Response(proc.stderr).text();
+    const { code, stderr } = await refusedStart({ PUBLIC_URL: 'http://bastion.example.com' });
+    expect(code).toBe(1);
     for (const name of ['JWT_SECRET', 'DATABASE_URL', 'REDIS_URL', 'PUBLIC_URL'])
       expect(stderr).toContain(name);
   });
 
   test('a weak JWT secret is refused without echoing it', async () => {
-    const proc = Bun.spawn(['bun', 'server/main.ts'], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH ?? '',
-        NODE_ENV: 'production',
-        PUBLIC_URL: 'https://bastion.example.com',
-        DATABASE_URL: 'postgres://127.0.0.1:1/none',
-        REDIS_URL: 'redis://127.0.0.1:1',
-        JWT_SECRET: 'changeme-changeme-changeme-changeme',
-      },
-      stderr: 'pipe',
-      stdout: 'pipe',
+    const { code, stderr } = await refusedStart({
+      PUBLIC_URL: 'https://bastion.example.com',
+      DATABASE_URL: 'postgres://127.0.0.1:1/none',
+      REDIS_URL: 'redis://127.0.0.1:1',
+      JWT_SECRET: 'changeme-changeme-changeme-changeme',
     });
-    expect(await proc.exited).toBe(1);
-    const stderr = await new Response(proc.stderr).text();
+    expect(code).toBe(1);
     expect(stderr).toContain('JWT_SECRET is too weak');
     expect(stderr).not.toContain('changeme');
   });
