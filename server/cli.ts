@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { createServices } from './app.ts';
 import { AppError } from './lib/errors.ts';
 import type { RequestMeta } from './lib/logger.ts';
-import { configOrExit, openRuntime } from './runtime.ts';
+import { startRuntime } from './runtime.ts';
 
 /**
  * The new admin's password: ADMIN_PASSWORD when the platform injects it as a secret (an ECS
@@ -46,8 +46,7 @@ async function readPassword(): Promise<string> {
 
 async function main(): Promise<number> {
   const [command, ...rest] = process.argv.slice(2);
-  const config = configOrExit();
-  const runtime = await openRuntime(config);
+  const runtime = await startRuntime();
   try {
     switch (command) {
       case 'migrate': {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createApp, DEFAULT_CLIENT_DIR } from './app.ts';
-import { configOrExit, describeAdapters, openRuntime } from './runtime.ts';
+import { describeAdapters, startRuntime } from './runtime.ts';
 
 /** `bastion --healthcheck`: the container's health probe, the same one the task definition runs. */
 async function healthcheck(): Promise<never> {
@@ -18,9 +18,8 @@ async function healthcheck(): Promise<never> {
 
 if (process.argv.includes('--healthcheck')) await healthcheck();
 
-const config = configOrExit();
-const runtime = await openRuntime(config);
-const { logger, db } = runtime;
+const runtime = await startRuntime();
+const { config, logger, db } = runtime;
 
 if (config.env === 'production') {
   const pending = await db.pendingMigrations();

@@ -14,14 +14,17 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-/** Load config or print why not and exit 1: a refused start names the variable, never a value. */
-export function configOrExit(env: Record<string, string | undefined> = process.env): Config {
+/**
+ * Load config and open the database and store it names, or print why not and exit 1: a
+ * refused start names the variable, never a value.
+ */
+export async function startRuntime(
+  env: Record<string, string | undefined> = process.env,
+): Promise<Runtime> {
   const warnings: string[] = [];
+  let config: Config;
   try {
-    const config = loadConfig(env, { warn: (message) => warnings.push(message) });
-    const logger = createLogger({ level: config.logLevel });
-    for (const warning of warnings) logger.warn(warning);
-    return config;
+    config = loadConfig(env, { warn: (message) => warnings.push(message) });
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`bastion: ${error.message}\n`);
@@ -29,10 +32,13 @@ export function configOrExit(env: Record<string, string | undefined> = process.e
     }
     throw error;
   }
+  const runtime = await openRuntime(config);
+  for (const warning of warnings) runtime.logger.warn(warning);
+  return runtime;
 }
 
 /** Open the database and the store the config names: real services, or the embedded twins. */
-export async function openRuntime(config: Config): Promise<Runtime> {
+async function openRuntime(config: Config): Promise<Runtime> {
   const logger = createLogger({ level: config.logLevel });
   const db = await createDatabase({
     url: config.databaseUrl,
