@@ -18,6 +18,8 @@ export interface Config {
   readonly redisUrl?: string;
   readonly jwt: {
     readonly secret: Uint8Array;
+    /** JWT_SECRET_PREVIOUS: the secret being rotated out, still accepted for verification. */
+    readonly previousSecrets: readonly Uint8Array[];
     readonly issuer: string;
     readonly audience: string;
     readonly accessTtlSeconds: number;
@@ -115,6 +117,11 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
   }
 
   const secret = jwtSecret(env, mode, dataDir, problems, options.warn);
+  const previous = nonEmpty(env.JWT_SECRET_PREVIOUS);
+  if (previous && isWeakSecret(previous)) {
+    problems.push('JWT_SECRET_PREVIOUS is too weak: it must have been a valid JWT_SECRET');
+  }
+  const previousSecrets = previous ? [new TextEncoder().encode(previous)] : [];
 
   const accessTtlSeconds = int('ACCESS_TOKEN_TTL', MAX_ACCESS_TTL, 30, MAX_ACCESS_TTL);
   const idleTimeoutSeconds = int('SESSION_IDLE_TIMEOUT', 8 * 3600, 300, 30 * 86400);
@@ -136,6 +143,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     redisUrl,
     jwt: {
       secret,
+      previousSecrets,
       issuer: env.JWT_ISSUER ?? publicOrigin,
       audience: env.JWT_AUDIENCE ?? `${publicOrigin}/api`,
       accessTtlSeconds,

@@ -7,7 +7,13 @@ import { toPublicUser } from '../users/public-user.ts';
 import type { Role, User } from '../users/user.model.ts';
 import type { UserRepository } from '../users/user.repository.ts';
 import { AuthErrors } from './auth.errors.ts';
-import { hashPassword, passwordProblem, verifyAgainstDummy, verifyPassword } from './password.ts';
+import {
+  hashPassword,
+  needsRehash,
+  passwordProblem,
+  verifyAgainstDummy,
+  verifyPassword,
+} from './password.ts';
 import type { AccessTokens } from './tokens.ts';
 
 export interface ClientInfo extends RequestMeta {
@@ -124,6 +130,13 @@ export class AuthService {
         'login refused: account disabled',
       );
       throw new AppError(403, AuthErrors.accountDisabled, 'This account is disabled');
+    }
+    if (needsRehash(user.passwordHash)) {
+      await this.deps.users.update(user.id, { passwordHash: await hashPassword(password) });
+      this.deps.logger.info(
+        { event: 'auth.password.rehashed', userId: user.id, ...requestFields(client) },
+        'password re-hashed with current parameters',
+      );
     }
     const { session, refreshToken } = await this.deps.sessions.create({
       user: toPublicUser(user),

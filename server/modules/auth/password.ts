@@ -63,6 +63,14 @@ export function verifyPassword(password: string, hash: string): Promise<boolean>
   return Bun.password.verify(normalizePassword(password), hash);
 }
 
+/**
+ * True when a stored hash was made with other parameters than today's (an older, weaker
+ * setting or another algorithm): the next successful login re-hashes it (ASVS 11.2.2).
+ */
+export function needsRehash(hash: string): boolean {
+  return !hash.startsWith(`$argon2id$v=19$m=${ARGON2.memoryCost},t=${ARGON2.timeCost},p=1$`);
+}
+
 let dummyHash: Promise<string> | undefined;
 
 /**

@@ -12,7 +12,14 @@ export interface AccessClaims {
 }
 
 export interface AccessTokenOptions {
+  /** Signs new tokens and verifies them. */
   readonly secret: Uint8Array;
+  /**
+   * Secrets being rotated out: tokens they signed still verify until they expire (at most
+   * one access-token lifetime), so a rotation signs nobody out.
+   * @default - none
+   */
+  readonly previousSecrets?: readonly Uint8Array[];
   readonly issuer: string;
   readonly audience: string;
   readonly ttlSeconds: number;
@@ -64,8 +71,16 @@ export class AccessTokens {
   }
 
   private async verifySignature(token: string): Promise<AccessClaims | undefined> {
+    for (const secret of [this.options.secret, ...(this.options.previousSecrets ?? [])]) {
+      const claims = await this.verifyWith(token, secret);
+      if (claims) return claims;
+    }
+    return undefined;
+  }
+
+  private async verifyWith(token: string, secret: Uint8Array): Promise<AccessClaims | undefined> {
     try {
-      const { payload } = await jwtVerify(token, this.options.secret, {
+      const { payload } = await jwtVerify(token, secret, {
         algorithms: ALGORITHMS,
         issuer: this.options.issuer,
         audience: this.options.audience,

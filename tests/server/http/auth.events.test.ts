@@ -106,6 +106,20 @@ const OUTCOMES: ReadonlyArray<readonly [string, string, () => Promise<Outcome>]>
     },
   ],
   [
+    'a login whose stored hash has outdated parameters',
+    'auth.password.rehashed',
+    async () => {
+      const user = await t.seedUser();
+      const weak = await Bun.password.hash(PASSWORD, {
+        algorithm: 'argon2id',
+        memoryCost: 4096,
+        timeCost: 1,
+      });
+      await t.db.knex('users').where({ id: user.id }).update({ passwordHash: weak });
+      return { response: await login(user.username), userId: user.id };
+    },
+  ],
+  [
     'a wrong password',
     'auth.login.failed',
     async () => {
