@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { SECURE_BUCKET_DEFAULTS } from './bucket-defaults.ts';
 
 /** A fixed, derivable name, so that stacks in other regions can address the bucket by name. */
 export function logArchiveBucketName(account: string, region: string): string {
@@ -36,11 +37,9 @@ export class LogArchive extends Construct {
   constructor(scope: Construct, id: string, props: LogArchiveProps) {
     super(scope, id);
     const bucket = new s3.Bucket(this, 'Bucket', {
+      ...SECURE_BUCKET_DEFAULTS,
       bucketName: props.bucketName,
       encryption: s3.BucketEncryption.S3_MANAGED,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
       versioned: true,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
       lifecycleRules: [

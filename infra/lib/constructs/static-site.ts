@@ -15,6 +15,7 @@ import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { ORIGIN_VERIFY_HEADER } from './api.ts';
+import { SECURE_BUCKET_DEFAULTS } from './bucket-defaults.ts';
 
 export interface StaticSiteProps {
   readonly domainName: string;
@@ -62,11 +63,9 @@ export class StaticSite extends Construct {
     // value in use; a weak one (Fn::GetStackOutput) follows it on the next deploy.
     CrossStackReferences.of(this).consume(ReferenceStrength.WEAK);
     this.bucket = new s3.Bucket(this, 'Client', {
+      ...SECURE_BUCKET_DEFAULTS,
       encryption: s3.BucketEncryption.S3_MANAGED,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
       versioned: true,
       serverAccessLogsBucket: props.accessLogs,
       serverAccessLogsPrefix: 'client/',

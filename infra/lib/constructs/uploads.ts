@@ -4,6 +4,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { nagPartition } from '../nag-ids.ts';
+import { SECURE_BUCKET_DEFAULTS } from './bucket-defaults.ts';
 
 export interface UploadsProps {
   /** Globally unique; fixed so that grants name objects by a readable ARN. */
@@ -40,14 +41,12 @@ export class Uploads extends Construct {
     super(scope, id);
     this.props = props;
     this.bucket = new s3.Bucket(this, 'Bucket', {
+      ...SECURE_BUCKET_DEFAULTS,
       bucketName: props.bucketName,
       encryption: s3.BucketEncryption.KMS,
       encryptionKey: props.key,
       bucketKeyEnabled: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
       versioned: true,
       serverAccessLogsBucket: props.accessLogs,
       serverAccessLogsPrefix: 'uploads/',
