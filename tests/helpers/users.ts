@@ -1,7 +1,9 @@
+import { afterAll, beforeAll } from 'bun:test';
 import type { Knex, Transaction } from '../../server/lib/database.ts';
 import type { PublicUser } from '../../server/modules/users/public-user.ts';
 import type { Role, User } from '../../server/modules/users/user.model.ts';
-import type { UserRepository } from '../../server/modules/users/user.repository.ts';
+import { UserRepository } from '../../server/modules/users/user.repository.ts';
+import { testDatabase } from './app.ts';
 
 /** Not a real argon2 hash: repository tests never verify passwords, and hashing is slow. */
 export const FAKE_HASH = '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNo';
@@ -77,5 +79,36 @@ export function sessionUser(
     emailVerified: false,
     createdAt: now,
     updatedAt: now,
+  };
+}
+
+export type TestDatabase = Awaited<ReturnType<typeof testDatabase>>;
+
+/**
+ * A real database (in-memory PGlite, or PostgreSQL in a schema of its own) and a
+ * UserRepository on it for one test file: opened before its tests, disposed after.
+ */
+export function userRepositoryFixture(): {
+  readonly db: TestDatabase;
+  readonly repo: UserRepository;
+} {
+  let db: TestDatabase | undefined;
+  let repo: UserRepository | undefined;
+  beforeAll(async () => {
+    db = await testDatabase();
+    repo = new UserRepository(db.knex);
+  });
+  afterAll(() => db?.dispose());
+  const ready = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('the fixture is ready only inside tests and hooks');
+    return value;
+  };
+  return {
+    get db() {
+      return ready(db);
+    },
+    get repo() {
+      return ready(repo);
+    },
   };
 }

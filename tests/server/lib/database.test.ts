@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { MemoryStore } from '../../../server/kv/memory-store.ts';
 import { createDatabase, type Database, type Transaction } from '../../../server/lib/database.ts';
 import { createLogger } from '../../../server/lib/logger.ts';
@@ -8,24 +8,17 @@ import { SessionStore } from '../../../server/modules/sessions/session.store.ts'
 import type { Role } from '../../../server/modules/users/user.model.ts';
 import { UserRepository } from '../../../server/modules/users/user.repository.ts';
 import { UsersService } from '../../../server/modules/users/users.service.ts';
-import { testDatabase } from '../../helpers/app.ts';
-import { insertUser } from '../../helpers/users.ts';
+import { insertUser, userRepositoryFixture } from '../../helpers/users.ts';
 
 // Argon2, databases and child processes are slow on purpose; speed is measured by the bench.
 setDefaultTimeout(30_000);
 
-let db: Awaited<ReturnType<typeof testDatabase>>;
-let repo: UserRepository;
-beforeAll(async () => {
-  db = await testDatabase();
-  repo = new UserRepository(db.knex);
-});
-afterAll(() => db.dispose());
+const fx = userRepositoryFixture();
 
 /** Every row ever written for these emails, soft-deleted ones included, roles included. */
 async function rowsFor(...emails: string[]) {
-  const users = await db.knex('users').whereIn('email', emails);
-  const roles = await db.knex('user_roles').whereIn(
+  const users = await fx.db.knex('users').whereIn('email', emails);
+  const roles = await fx.db.knex('user_roles').whereIn(
     'userId',
     users.map((user: { id: string }) => user.id),
   );
@@ -48,15 +41,15 @@ const meta = { requestId: 'test', ip: '127.0.0.1' };
 describe('withTransaction', () => {
   test('commits the writes when the function resolves', async () => {
     const email = `commit-${crypto.randomUUID()}@example.com`;
-    const user = await db.withTransaction((trx) =>
-      insertUser(repo, trx, { email, roles: ['auditor'] }),
+    const user = await fx.db.withTransaction((trx) =>
+      insertUser(fx.repo, trx, { email, roles: ['auditor'] }),
     );
-    expect((await repo.getByEmail(email))?.id).toBe(user.id);
+    expect((await fx.repo.getByEmail(email))?.id).toBe(user.id);
     expect(await rowsFor(email)).toEqual({ users: 1, roles: 1 });
   });
 
   test('returns a real Promise of what the function returned', async () => {
-    const pending = db.withTransaction(async () => 42);
+    const pending = fx.db.withTransaction(async () => 42);
     expect(pending).toBeInstanceOf(Promise);
     expect(await pending).toBe(42);
   });
@@ -64,22 +57,22 @@ describe('withTransaction', () => {
   test('a failure midway leaves none of the writes behind', async () => {
     const email = `rollback-${crypto.randomUUID()}@example.com`;
     await expect(
-      db.withTransaction(async (trx) => {
-        const user = await insertUser(repo, trx, { email, roles: ['admin', 'user'] });
-        expect(await repo.findById(user.id, trx)).toBeDefined();
+      fx.db.withTransaction(async (trx) => {
+        const user = await insertUser(fx.repo, trx, { email, roles: ['admin', 'user'] });
+        expect(await fx.repo.findById(user.id, trx)).toBeDefined();
         throw new Midway('after the insert');
       }),
     ).rejects.toBeInstanceOf(Midway);
-    expect(await repo.getByEmail(email)).toBeUndefined();
+    expect(await fx.repo.getByEmail(email)).toBeUndefined();
     expect(await rowsFor(email)).toEqual({ users: 0, roles: 0 });
   });
 
   test('a database error midway rolls back the earlier writes too', async () => {
     const first = `first-${crypto.randomUUID()}@example.com`;
     await expect(
-      db.withTransaction(async (trx) => {
-        await insertUser(repo, trx, { email: first, username: `dup${Date.now()}` });
-        await insertUser(repo, trx, { email: first.toUpperCase() });
+      fx.db.withTransaction(async (trx) => {
+        await insertUser(fx.repo, trx, { email: first, username: `dup${Date.now()}` });
+        await insertUser(fx.repo, trx, { email: first.toUpperCase() });
       }),
     ).rejects.toThrow(/users_email_unique/);
     expect(await rowsFor(first, first.toUpperCase())).toEqual({ users: 0, roles: 0 });
@@ -96,35 +89,39 @@ describe('services roll back a failed operation as a whole', () => {
       audience: 'https://bastion.test/api',
       ttlSeconds: 600,
     });
-    return new AuthService({ db, users, sessions, tokens, kv, logger });
+    return new AuthService({ db: fx.db, users, sessions, tokens, kv, logger });
   }
 
   test('register: the user row is gone when storing the roles fails after it', async () => {
-    const service = authService(new FailingRolesRepository(db.knex));
+    const service = authService(new FailingRolesRepository(fx.db.knex));
     const email = `register-${crypto.randomUUID()}@example.com`;
     const input = { email, username: `reg${Date.now()}`, password: 'correct horse battery staple' };
     await expect(service.register(input, meta)).rejects.toBeInstanceOf(Midway);
     expect(await rowsFor(email)).toEqual({ users: 0, roles: 0 });
     // The same registration goes through once nothing fails: the rollback left no conflict.
-    const user = await authService(repo).register(input, meta);
+    const user = await authService(fx.repo).register(input, meta);
     expect(user).toMatchObject({ email, roles: ['user'] });
   });
 
   test('adminUpdate: the status change is undone when the role change fails', async () => {
-    const users = new FailingRolesRepository(db.knex);
+    const users = new FailingRolesRepository(fx.db.knex);
     const sessions = new SessionStore(new MemoryStore(), {
       idleTimeoutSeconds: 3600,
       maxAgeSeconds: 86400,
     });
-    const service = new UsersService({ db, users, sessions, logger });
-    const target = await db.withTransaction((trx) => insertUser(repo, trx, { roles: ['user'] }));
-    const admin = await db.withTransaction((trx) => insertUser(repo, trx, { roles: ['admin'] }));
+    const service = new UsersService({ db: fx.db, users, sessions, logger });
+    const target = await fx.db.withTransaction((trx) =>
+      insertUser(fx.repo, trx, { roles: ['user'] }),
+    );
+    const admin = await fx.db.withTransaction((trx) =>
+      insertUser(fx.repo, trx, { roles: ['admin'] }),
+    );
 
     await expect(
       service.adminUpdate(admin.id, target.id, { status: 'disabled', roles: ['auditor'] }, meta),
     ).rejects.toBeInstanceOf(Midway);
 
-    expect(await repo.findById(target.id)).toMatchObject({ status: 'active', roles: ['user'] });
+    expect(await fx.repo.findById(target.id)).toMatchObject({ status: 'active', roles: ['user'] });
   });
 });
 
@@ -168,7 +165,7 @@ describe('migrations', () => {
   });
 
   test('no table has a column for a password hint or a secret question (ASVS 6.4.2)', async () => {
-    const columns = (await db
+    const columns = (await fx.db
       .knex('information_schema.columns')
       .select('table_name as table', 'column_name as column')
       .whereRaw('table_schema = current_schema()')) as Array<{ table: string; column: string }>;

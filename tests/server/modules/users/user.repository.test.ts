@@ -1,27 +1,25 @@
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import type { Transaction } from '../../../../server/lib/database.ts';
 import type { User } from '../../../../server/modules/users/user.model.ts';
-import { UserRepository } from '../../../../server/modules/users/user.repository.ts';
-import { testDatabase } from '../../../helpers/app.ts';
-import { FAKE_HASH, inRolledBackTransaction, insertUser } from '../../../helpers/users.ts';
+import {
+  FAKE_HASH,
+  inRolledBackTransaction,
+  insertUser,
+  userRepositoryFixture,
+} from '../../../helpers/users.ts';
 
 // Argon2, databases and child processes are slow on purpose; speed is measured by the bench.
 setDefaultTimeout(30_000);
 
-let db: Awaited<ReturnType<typeof testDatabase>>;
-let repo: UserRepository;
-beforeAll(async () => {
-  db = await testDatabase();
-  repo = new UserRepository(db.knex);
-});
-afterAll(() => db.dispose());
+const fx = userRepositoryFixture();
 
-const withUsers = <T>(fn: (trx: Transaction) => Promise<T>) => inRolledBackTransaction(db.knex, fn);
+const withUsers = <T>(fn: (trx: Transaction) => Promise<T>) =>
+  inRolledBackTransaction(fx.db.knex, fn);
 const badRequest = { name: 'AppError', status: 400 };
 
 /** Ids of every user matching the filters, across all pages, in a stable order. */
 async function matching(trx: Transaction, filters: Record<string, string>): Promise<string[]> {
-  const page = await repo.list({ filters, pageSize: 100, sort: 'email' }, trx);
+  const page = await fx.repo.list({ filters, pageSize: 100, sort: 'email' }, trx);
   expect(page.total).toBe(page.items.length);
   return page.items.map((user) => user.id);
 }
@@ -31,7 +29,7 @@ const ids = (...users: User[]) =>
 describe('createUser', () => {
   test('stores the user with their roles, each role once, as a plain object', () =>
     withUsers(async (trx) => {
-      const user = await repo.createUser(
+      const user = await fx.repo.createUser(
         {
           email: 'Frank@Example.com',
           username: 'Frank',
@@ -59,55 +57,55 @@ describe('createUser', () => {
 
   test('a user with no roles has an empty role list', () =>
     withUsers(async (trx) => {
-      expect((await insertUser(repo, trx, { roles: [] })).roles).toEqual([]);
+      expect((await insertUser(fx.repo, trx, { roles: [] })).roles).toEqual([]);
     }));
 
   test('setRoles replaces the roles', () =>
     withUsers(async (trx) => {
-      const user = await insertUser(repo, trx, { roles: ['user'] });
-      await repo.setRoles(user.id, ['auditor', 'admin'], trx);
-      expect((await repo.findById(user.id, trx))?.roles).toEqual(['admin', 'auditor']);
-      await repo.setRoles(user.id, [], trx);
-      expect((await repo.findById(user.id, trx))?.roles).toEqual([]);
+      const user = await insertUser(fx.repo, trx, { roles: ['user'] });
+      await fx.repo.setRoles(user.id, ['auditor', 'admin'], trx);
+      expect((await fx.repo.findById(user.id, trx))?.roles).toEqual(['admin', 'auditor']);
+      await fx.repo.setRoles(user.id, [], trx);
+      expect((await fx.repo.findById(user.id, trx))?.roles).toEqual([]);
     }));
 });
 
 describe('getByEmail and getByUsername', () => {
   test('find the user whatever the case of the email', () =>
     withUsers(async (trx) => {
-      const user = await insertUser(repo, trx, { email: 'Grace.Hopper@Example.COM' });
+      const user = await insertUser(fx.repo, trx, { email: 'Grace.Hopper@Example.COM' });
       for (const email of ['grace.hopper@example.com', 'GRACE.HOPPER@EXAMPLE.COM', user.email]) {
-        expect((await repo.getByEmail(email, trx))?.id).toBe(user.id);
+        expect((await fx.repo.getByEmail(email, trx))?.id).toBe(user.id);
       }
-      expect(await repo.getByEmail('grace.hopper@example.org', trx)).toBeUndefined();
-      expect(await repo.getByEmail('grace%', trx)).toBeUndefined();
+      expect(await fx.repo.getByEmail('grace.hopper@example.org', trx)).toBeUndefined();
+      expect(await fx.repo.getByEmail('grace%', trx)).toBeUndefined();
     }));
 
   test('find the user whatever the case of the username', () =>
     withUsers(async (trx) => {
-      const user = await insertUser(repo, trx, { username: 'HopperG' });
+      const user = await insertUser(fx.repo, trx, { username: 'HopperG' });
       for (const name of ['hopperg', 'HOPPERG', 'HopperG']) {
-        expect((await repo.getByUsername(name, trx))?.id).toBe(user.id);
+        expect((await fx.repo.getByUsername(name, trx))?.id).toBe(user.id);
       }
-      expect(await repo.getByUsername('hopper', trx)).toBeUndefined();
-      expect(await repo.getByUsername('hopper_', trx)).toBeUndefined();
+      expect(await fx.repo.getByUsername('hopper', trx)).toBeUndefined();
+      expect(await fx.repo.getByUsername('hopper_', trx)).toBeUndefined();
     }));
 });
 
 describe('delete (soft)', () => {
   test('the user disappears from every read but the row stays, marked deleted', () =>
     withUsers(async (trx) => {
-      const user = await insertUser(repo, trx, { username: 'heidi' });
-      await insertUser(repo, trx);
-      expect(await repo.count({}, trx)).toBe(2);
+      const user = await insertUser(fx.repo, trx, { username: 'heidi' });
+      await insertUser(fx.repo, trx);
+      expect(await fx.repo.count({}, trx)).toBe(2);
 
-      expect(await repo.delete(user.id, trx)).toBe(true);
+      expect(await fx.repo.delete(user.id, trx)).toBe(true);
 
-      expect(await repo.getByEmail('heidi@example.com', trx)).toBeUndefined();
-      expect(await repo.getByUsername('heidi', trx)).toBeUndefined();
-      expect(await repo.findById(user.id, trx)).toBeUndefined();
-      expect(await repo.count({}, trx)).toBe(1);
-      expect((await repo.list({ filters: { q: 'heidi' } }, trx)).total).toBe(0);
+      expect(await fx.repo.getByEmail('heidi@example.com', trx)).toBeUndefined();
+      expect(await fx.repo.getByUsername('heidi', trx)).toBeUndefined();
+      expect(await fx.repo.findById(user.id, trx)).toBeUndefined();
+      expect(await fx.repo.count({}, trx)).toBe(1);
+      expect((await fx.repo.list({ filters: { q: 'heidi' } }, trx)).total).toBe(0);
       const [row] = await trx('users').where({ id: user.id });
       expect(row).toMatchObject({ id: user.id, email: 'heidi@example.com', status: 'disabled' });
       expect(row.deletedAt).toBeInstanceOf(Date);
@@ -115,46 +113,49 @@ describe('delete (soft)', () => {
 
   test('deleting twice, an unknown id or a malformed id answers false', () =>
     withUsers(async (trx) => {
-      const user = await insertUser(repo, trx);
-      expect(await repo.delete(user.id, trx)).toBe(true);
-      expect(await repo.delete(user.id, trx)).toBe(false);
-      expect(await repo.delete(crypto.randomUUID(), trx)).toBe(false);
-      expect(await repo.delete('1; drop table users', trx)).toBe(false);
+      const user = await insertUser(fx.repo, trx);
+      expect(await fx.repo.delete(user.id, trx)).toBe(true);
+      expect(await fx.repo.delete(user.id, trx)).toBe(false);
+      expect(await fx.repo.delete(crypto.randomUUID(), trx)).toBe(false);
+      expect(await fx.repo.delete('1; drop table users', trx)).toBe(false);
     }));
 
   test('frees the email and username for a new account', () =>
     withUsers(async (trx) => {
-      const first = await insertUser(repo, trx, { username: 'ivan' });
-      await repo.delete(first.id, trx);
-      const second = await insertUser(repo, trx, { username: 'IVAN', email: 'Ivan@example.com' });
+      const first = await insertUser(fx.repo, trx, { username: 'ivan' });
+      await fx.repo.delete(first.id, trx);
+      const second = await insertUser(fx.repo, trx, {
+        username: 'IVAN',
+        email: 'Ivan@example.com',
+      });
       expect(second.id).not.toBe(first.id);
-      expect((await repo.getByEmail('ivan@example.com', trx))?.id).toBe(second.id);
-      expect((await repo.getByUsername('ivan', trx))?.id).toBe(second.id);
+      expect((await fx.repo.getByEmail('ivan@example.com', trx))?.id).toBe(second.id);
+      expect((await fx.repo.getByUsername('ivan', trx))?.id).toBe(second.id);
     }));
 
   test('live accounts cannot share an email or username, whatever the case', async () => {
     await expect(
-      db.withTransaction(async (trx) => {
-        await insertUser(repo, trx, { username: 'judy' });
-        await insertUser(repo, trx, { username: 'judy2', email: 'JUDY@example.com' });
+      fx.db.withTransaction(async (trx) => {
+        await insertUser(fx.repo, trx, { username: 'judy' });
+        await insertUser(fx.repo, trx, { username: 'judy2', email: 'JUDY@example.com' });
       }),
     ).rejects.toThrow(/users_email_unique/);
     await expect(
-      db.withTransaction(async (trx) => {
-        await insertUser(repo, trx, { username: 'judy' });
-        await insertUser(repo, trx, { username: 'Judy', email: 'other@example.com' });
+      fx.db.withTransaction(async (trx) => {
+        await insertUser(fx.repo, trx, { username: 'judy' });
+        await insertUser(fx.repo, trx, { username: 'Judy', email: 'other@example.com' });
       }),
     ).rejects.toThrow(/users_username_unique/);
-    expect(await repo.getByUsername('judy')).toBeUndefined();
+    expect(await fx.repo.getByUsername('judy')).toBeUndefined();
   });
 });
 
 describe('list filters', () => {
   test('q matches email or username, case-insensitively', () =>
     withUsers(async (trx) => {
-      const a = await insertUser(repo, trx, { username: 'kate', email: 'kate@Wonder.example' });
-      const b = await insertUser(repo, trx, { username: 'WonderWoman' });
-      await insertUser(repo, trx, { username: 'leo' });
+      const a = await insertUser(fx.repo, trx, { username: 'kate', email: 'kate@Wonder.example' });
+      const b = await insertUser(fx.repo, trx, { username: 'WonderWoman' });
+      await insertUser(fx.repo, trx, { username: 'leo' });
       expect(await matching(trx, { q: 'WONDER' })).toEqual(ids(a, b));
       expect(await matching(trx, { q: 'kate@' })).toEqual(ids(a));
       expect(await matching(trx, { q: 'nobody' })).toEqual([]);
@@ -165,10 +166,10 @@ describe('list filters', () => {
       const jan = new Date('2024-01-15T00:00:00.000Z');
       const feb = new Date('2024-02-15T00:00:00.000Z');
       const mar = new Date('2024-03-15T00:00:00.000Z');
-      const admin = await insertUser(repo, trx, { roles: ['admin', 'user'], createdAt: jan });
-      const auditor = await insertUser(repo, trx, { roles: ['auditor'], createdAt: feb });
-      const disabled = await insertUser(repo, trx, { status: 'disabled', createdAt: mar });
-      const plain = await insertUser(repo, trx, { createdAt: feb });
+      const admin = await insertUser(fx.repo, trx, { roles: ['admin', 'user'], createdAt: jan });
+      const auditor = await insertUser(fx.repo, trx, { roles: ['auditor'], createdAt: feb });
+      const disabled = await insertUser(fx.repo, trx, { status: 'disabled', createdAt: mar });
+      const plain = await insertUser(fx.repo, trx, { createdAt: feb });
 
       expect(await matching(trx, { role: 'admin' })).toEqual(ids(admin));
       expect(await matching(trx, { role: 'user' })).toEqual(ids(admin, disabled, plain));
@@ -187,24 +188,24 @@ describe('list filters', () => {
   test('filters combine with AND, with pagination and total following the filter', () =>
     withUsers(async (trx) => {
       const feb = new Date('2024-02-15T00:00:00.000Z');
-      const hit = await insertUser(repo, trx, {
+      const hit = await insertUser(fx.repo, trx, {
         username: 'mallory',
         roles: ['auditor'],
         createdAt: feb,
       });
-      await insertUser(repo, trx, { username: 'mallory2', roles: ['user'], createdAt: feb });
-      await insertUser(repo, trx, {
+      await insertUser(fx.repo, trx, { username: 'mallory2', roles: ['user'], createdAt: feb });
+      await insertUser(fx.repo, trx, {
         username: 'mallory3',
         roles: ['auditor'],
         status: 'disabled',
         createdAt: feb,
       });
-      await insertUser(repo, trx, {
+      await insertUser(fx.repo, trx, {
         username: 'mallory4',
         roles: ['auditor'],
         createdAt: new Date('2023-01-01'),
       });
-      await insertUser(repo, trx, { username: 'nina', roles: ['auditor'], createdAt: feb });
+      await insertUser(fx.repo, trx, { username: 'nina', roles: ['auditor'], createdAt: feb });
       const filters = {
         q: 'MALLORY',
         role: 'auditor',
@@ -213,15 +214,17 @@ describe('list filters', () => {
         createdTo: '2024-03-01T00:00:00.000Z',
       };
       expect(await matching(trx, filters)).toEqual(ids(hit));
-      const keyset = await repo.list({ cursor: '', filters, pageSize: 10 }, trx);
+      const keyset = await fx.repo.list({ cursor: '', filters, pageSize: 10 }, trx);
       expect(keyset.items.map((user) => user.id)).toEqual([hit.id]);
       expect(keyset.nextCursor).toBeNull();
     }));
 
   test('an undefined filter value is ignored', () =>
     withUsers(async (trx) => {
-      await insertUser(repo, trx);
-      expect((await repo.list({ filters: { q: undefined, role: undefined } }, trx)).total).toBe(1);
+      await insertUser(fx.repo, trx);
+      expect((await fx.repo.list({ filters: { q: undefined, role: undefined } }, trx)).total).toBe(
+        1,
+      );
     }));
 
   test.each([
@@ -231,7 +234,7 @@ describe('list filters', () => {
     ['createdFrom', 'yesterday'],
     ['createdTo', "2024-01-01' --"],
   ])('%s=%p is a 400', async (name, value) => {
-    await expect(repo.list({ filters: { [name]: value } })).rejects.toMatchObject(badRequest);
+    await expect(fx.repo.list({ filters: { [name]: value } })).rejects.toMatchObject(badRequest);
   });
 });
 
@@ -263,11 +266,11 @@ describe('q treats SQL metacharacters as data', () => {
   ])('q=%p matches literally', (q, expected) =>
     withUsers(async (trx) => {
       for (const [i, email] of emails.entries()) {
-        await insertUser(repo, trx, { email, username: `meta${i}` });
+        await insertUser(fx.repo, trx, { email, username: `meta${i}` });
       }
-      const page = await repo.list({ filters: { q }, pageSize: 100, sort: 'email' }, trx);
+      const page = await fx.repo.list({ filters: { q }, pageSize: 100, sort: 'email' }, trx);
       expect(page.items.map((user) => user.email).sort()).toEqual([...expected].sort());
-      expect(await repo.count({}, trx)).toBe(emails.length);
+      expect(await fx.repo.count({}, trx)).toBe(emails.length);
     }),
   );
 });
@@ -275,12 +278,12 @@ describe('q treats SQL metacharacters as data', () => {
 describe('countWithRole', () => {
   test('counts live, active holders of the role only', () =>
     withUsers(async (trx) => {
-      await insertUser(repo, trx, { roles: ['admin'] });
-      await insertUser(repo, trx, { roles: ['admin'], status: 'disabled' });
-      const gone = await insertUser(repo, trx, { roles: ['admin'] });
-      await insertUser(repo, trx, { roles: ['user'] });
-      await repo.delete(gone.id, trx);
-      expect(await repo.countWithRole('admin', trx)).toBe(1);
-      expect(await repo.countWithRole('auditor', trx)).toBe(0);
+      await insertUser(fx.repo, trx, { roles: ['admin'] });
+      await insertUser(fx.repo, trx, { roles: ['admin'], status: 'disabled' });
+      const gone = await insertUser(fx.repo, trx, { roles: ['admin'] });
+      await insertUser(fx.repo, trx, { roles: ['user'] });
+      await fx.repo.delete(gone.id, trx);
+      expect(await fx.repo.countWithRole('admin', trx)).toBe(1);
+      expect(await fx.repo.countWithRole('auditor', trx)).toBe(0);
     }));
 });
