@@ -112,3 +112,21 @@ export function userRepositoryFixture(): {
     },
   };
 }
+
+/**
+ * Store for this user a hash of `password` made with weaker, older argon2id parameters, as a
+ * database from before a parameter change would hold. Returns the stored hash.
+ */
+export async function storeOutdatedHash(
+  knex: Knex,
+  userId: string,
+  password: string,
+): Promise<string> {
+  const hash = await Bun.password.hash(password.normalize('NFKC'), {
+    algorithm: 'argon2id',
+    memoryCost: 4096,
+    timeCost: 1,
+  });
+  await knex('users').where({ id: userId }).update({ passwordHash: hash });
+  return hash;
+}

@@ -10,6 +10,7 @@ import {
   uniqueName,
 } from '../../helpers/app.ts';
 import { capturedLogger } from '../../helpers/log.ts';
+import { storeOutdatedHash } from '../../helpers/users.ts';
 
 // Argon2, databases and child processes are slow on purpose; speed is measured by the bench.
 setDefaultTimeout(30_000);
@@ -110,12 +111,7 @@ const OUTCOMES: ReadonlyArray<readonly [string, string, () => Promise<Outcome>]>
     'auth.password.rehashed',
     async () => {
       const user = await t.seedUser();
-      const weak = await Bun.password.hash(PASSWORD, {
-        algorithm: 'argon2id',
-        memoryCost: 4096,
-        timeCost: 1,
-      });
-      await t.db.knex('users').where({ id: user.id }).update({ passwordHash: weak });
+      await storeOutdatedHash(t.db.knex, user.id, PASSWORD);
       return { response: await login(user.username), userId: user.id };
     },
   ],

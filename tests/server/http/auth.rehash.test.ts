@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { needsRehash } from '../../../server/modules/auth/password.ts';
 import { createTestApp, PASSWORD, type TestApp } from '../../helpers/app.ts';
+import { storeOutdatedHash } from '../../helpers/users.ts';
 
 // Argon2, databases and child processes are slow on purpose; speed is measured by the bench.
 setDefaultTimeout(30_000);
@@ -31,12 +32,7 @@ describe('password hashes follow the current parameters (ASVS 11.2.2)', () => {
 
   test('a login with a hash from weaker parameters stores a fresh one, and the password still works', async () => {
     const user = await t.seedUser();
-    const weak = await Bun.password.hash(PASSWORD.normalize('NFKC'), {
-      algorithm: 'argon2id',
-      memoryCost: 4096,
-      timeCost: 1,
-    });
-    await t.db.knex('users').where({ id: user.id }).update({ passwordHash: weak });
+    const weak = await storeOutdatedHash(t.db.knex, user.id, PASSWORD);
 
     const login = () =>
       t.request('POST', '/api/auth/login', {
@@ -52,12 +48,7 @@ describe('password hashes follow the current parameters (ASVS 11.2.2)', () => {
 
   test('a failed login never touches the stored hash', async () => {
     const user = await t.seedUser();
-    const weak = await Bun.password.hash(PASSWORD.normalize('NFKC'), {
-      algorithm: 'argon2id',
-      memoryCost: 4096,
-      timeCost: 1,
-    });
-    await t.db.knex('users').where({ id: user.id }).update({ passwordHash: weak });
+    const weak = await storeOutdatedHash(t.db.knex, user.id, PASSWORD);
     const response = await t.request('POST', '/api/auth/login', {
       body: {
         identifier: user.username,
