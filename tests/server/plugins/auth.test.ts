@@ -14,6 +14,18 @@ beforeAll(async () => {
 });
 afterAll(() => t?.close());
 
+/** An access token with valid claims for this app, signed with whichever key the test names. */
+const signAccessToken = (sub: string, sid: string, key: Uint8Array) =>
+  new SignJWT({ sid })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(sub)
+    .setIssuer(t.config.jwt.issuer)
+    .setAudience(t.config.jwt.audience)
+    .setJti(crypto.randomUUID())
+    .setIssuedAt()
+    .setExpirationTime('5m')
+    .sign(key);
+
 describe('auth plugin: credentials', () => {
   test('the access cookie authenticates a safe request with no Origin', async () => {
     const res = await t.request('GET', '/api/me', {
@@ -50,15 +62,11 @@ describe('auth plugin: credentials', () => {
   );
 
   test('a token signed with another key is refused even for a live session', async () => {
-    const forged = await new SignJWT({ sid: 'x' })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setSubject(user.user.id)
-      .setIssuer(t.config.jwt.issuer)
-      .setAudience(t.config.jwt.audience)
-      .setJti(crypto.randomUUID())
-      .setIssuedAt()
-      .setExpirationTime('5m')
-      .sign(new TextEncoder().encode('another-secret-another-secret-another-secret'));
+    const forged = await signAccessToken(
+      user.user.id,
+      'x',
+      new TextEncoder().encode('another-secret-another-secret-another-secret'),
+    );
     expect((await t.request('GET', '/api/me', { token: forged })).status).toBe(401);
   });
 
@@ -67,15 +75,7 @@ describe('auth plugin: credentials', () => {
     const claims = JSON.parse(
       Buffer.from(other.accessToken.split('.')[1] as string, 'base64url').toString(),
     );
-    const mixed = await new SignJWT({ sid: claims.sid })
-      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-      .setSubject(user.user.id)
-      .setIssuer(t.config.jwt.issuer)
-      .setAudience(t.config.jwt.audience)
-      .setJti(crypto.randomUUID())
-      .setIssuedAt()
-      .setExpirationTime('5m')
-      .sign(t.config.jwt.secret);
+    const mixed = await signAccessToken(user.user.id, claims.sid, t.config.jwt.secret);
     const res = await t.request<{ error: { code: string } }>('GET', '/api/me', { token: mixed });
     expect(res.status).toBe(401);
     expect(res.body.error.code).toBe('session_ended');
