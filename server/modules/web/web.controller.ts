@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, relative } from 'node:path';
-import { Elysia } from 'elysia';
+import { Elysia, NotFoundError } from 'elysia';
 import type { auth } from '../../plugins/auth.ts';
 
 /** Every text type names its charset, so no browser has to guess one (ASVS 4.1.1). */
@@ -55,19 +55,11 @@ export function webController(deps: {
 
   return new Elysia({ name: 'web-controller' }).use(deps.authPlugin).get(
     '/*',
-    ({ path, set }) => {
+    ({ path }) => {
       const asset = assets.get(path);
       if (asset && path !== '/index.html') return serve(asset, 'public, max-age=300');
-      if (path.startsWith('/api/') || !index) {
-        set.status = 404;
-        return {
-          error: {
-            code: 'not_found',
-            message: 'Not found',
-            requestId: String(set.headers['x-request-id'] ?? ''),
-          },
-        };
-      }
+      // The one error shape comes from the error handler, like every other 404.
+      if (path.startsWith('/api/') || !index) throw new NotFoundError();
       return serve(index, 'no-cache');
     },
     { public: true, detail: { hide: true } },
