@@ -2,6 +2,7 @@ import { Elysia } from 'elysia';
 import type { KeyValueStore } from '../kv/store.ts';
 import { AppError, CommonErrors } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
+import { ACCESS_COOKIE } from './auth.ts';
 import { clientIpOf, requestIdOf } from './request-context.ts';
 
 export interface RateRule {
@@ -87,7 +88,7 @@ export class RequestLimiter {
 
 const hasCredentials = (request: Request) =>
   request.headers.has('authorization') ||
-  (request.headers.get('cookie') ?? '').includes('__Host-bastion_at=');
+  (request.headers.get('cookie') ?? '').includes(`${ACCESS_COOKIE}=`);
 
 /**
  * Anonymous requests count against their IP, auth routes against a stricter per-IP bucket.

@@ -3,7 +3,7 @@ import { Elysia } from 'elysia';
 import css from 'swagger-ui-dist/swagger-ui.css' with { type: 'text' };
 // Embedded as text so the compiled binary carries the UI and the page needs no CDN.
 import bundle from 'swagger-ui-dist/swagger-ui-bundle.js' with { type: 'text' };
-import type { auth } from '../../plugins/auth.ts';
+import { ACCESS_COOKIE, type auth } from '../../plugins/auth.ts';
 
 const PAGE = `<!doctype html>
 <html lang="en">
@@ -70,7 +70,7 @@ export function docsController(deps: { readonly authPlugin: ReturnType<typeof au
             components: {
               securitySchemes: {
                 bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
-                cookie: { type: 'apiKey', in: 'cookie', name: '__Host-bastion_at' },
+                cookie: { type: 'apiKey', in: 'cookie', name: ACCESS_COOKIE },
               },
             },
           },
